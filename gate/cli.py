@@ -1,0 +1,89 @@
+"""The command line. The only place that prints or exits.
+
+Subcommands live one per module in ``gate.commands`` and are imported only
+when invoked, so ``gate --help`` imports no Google client.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from typing import Any
+
+import click
+
+from gate import __version__
+
+# name -> "module:attribute" of a click.Command
+COMMANDS: dict[str, str] = {
+    "check": "gate.commands.check:command",
+    "demo": "gate.commands.demo:command",
+    "validate": "gate.commands.validate:command",
+    "schema": "gate.commands.schema:command",
+    "list-checks": "gate.commands.list_checks:command",
+    "explain": "gate.commands.explain:command",
+    "emulator": "gate.commands.emulator:command",
+    "test": "gate.commands.test:command",
+    "snapshot": "gate.commands.snapshot:command",
+    "replay": "gate.commands.replay:command",
+}
+
+SHORT_HELP: dict[str, str] = {
+    "check": "Run a policy and decide: exit 0 pass, 1 fail, 2 bad input, 3 inconclusive.",
+    "demo": "Run the bundled Netra policy against bundled emulated worlds (no account needed).",
+    "validate": "Validate policy and check-library files without running anything.",
+    "schema": "Print the policy JSON Schema (for editors and CI).",
+    "list-checks": "List the check types.",
+    "explain": "Describe a check type's parameters, with an example.",
+    "emulator": "Serve a world file over the Google APIs' REST wire format.",
+    "test": "Run policy tests: expected statuses against worlds.",
+    "snapshot": "Record a project's resources and revision logs into a world file.",
+    "replay": "Recompute the verdict from an evidence bundle, offline.",
+}
+
+
+def _available() -> list[str]:
+    out = []
+    for name, target in COMMANDS.items():
+        if importlib.util.find_spec(target.split(":")[0]) is not None:
+            out.append(name)
+    return out
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return _available()
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None or cmd_name not in _available():
+            return None
+        module_name, _, attr = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gate")
+def cli() -> None:
+    """gate: prove a Google Cloud deploy is ready before it is called successful.
+
+    \b
+    Exit codes: 0 pass, 1 a blocking check failed, 2 invalid policy or usage,
+    3 inconclusive (a blocking check could not be evaluated), 130/143 interrupted.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return cli.main(args=argv, prog_name="gate")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""The data every layer shares: policy, check outcomes, results and the report.
+
+This module imports nothing of the project. The verdict and exit code are owned
+here (by :class:`Report`), not by the CLI, so every way of running gate agrees.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    WARN = "WARN"  # an advisory check that did not pass
+    ERROR = "ERROR"  # could not be evaluated; never a pass
+    SKIP = "SKIP"  # a `needs:` dependency did not pass; not proven
+    CANCELLED = "CANCELLED"  # stopped by fail-fast, the deadline or an interrupt; not proven
+
+
+class Severity(str, enum.Enum):
+    BLOCK = "block"
+    WARN = "warn"
+
+
+class Verdict(str, enum.Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    INCONCLUSIVE = "INCONCLUSIVE"
+    INTERRUPTED = "INTERRUPTED"
+
+
+class ExitCode(enum.IntEnum):
+    """Documented in the README; part of the public interface."""
+
+    PASS = 0
+    FAIL = 1
+    USAGE = 2  # invalid policy, invalid world, bad flags, missing credentials
+    INCONCLUSIVE = 3
+    INTERRUPTED = 130  # SIGINT
+    TERMINATED = 143  # SIGTERM
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where something was written, for error messages: 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How a check is attempted. All values in seconds."""
+
+    timeout: float = 10.0  # one attempt
+    interval: float = 5.0  # pause between attempts
+    deadline: float = 0.0  # keep attempting until this long after the first attempt; 0 = one attempt
+    successes: int = 1  # consecutive passing attempts required
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    type: str
+    params: Mapping[str, Any]
+    severity: Severity = Severity.BLOCK
+    timing: Timing = field(default_factory=Timing)
+    needs: tuple[str, ...] = ()
+    description: str = ""
+    source: SourceRef | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity is Severity.BLOCK
+
+
+@dataclass(frozen=True)
+class Policy:
+    project: str
+    region: str
+    checks: tuple[CheckSpec, ...]
+    vars: Mapping[str, str] = field(default_factory=dict)
+    source: str = "<memory>"
+    api_version: str = "gate/v1"
+    # Per-API endpoint overrides, e.g. {"run": "https://run-psc.example.internal"}.
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt of a check type returns.
+
+    ``final`` says retrying cannot change the answer (a traceback already in the
+    boot log, a resource that does not exist), so the engine stops polling.
+    ``metrics`` holds numbers worth reporting (latencies in ms, counts).
+    """
+
+    status: Status  # PASS, FAIL or ERROR
+    summary: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    remediation: str = ""
+    final: bool = False
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def passed(cls, summary: str, **kw: Any) -> Outcome:
+        return cls(Status.PASS, summary, **kw)
+
+    @classmethod
+    def failed(cls, summary: str, **kw: Any) -> Outcome:
+        return cls(Status.FAIL, summary, **kw)
+
+    @classmethod
+    def error(cls, summary: str, **kw: Any) -> Outcome:
+        return cls(Status.ERROR, summary, **kw)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    number: int  # 1-based
+    started: float  # seconds since the run started
+    duration: float  # seconds
+    status: Status
+    summary: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    type: str
+    severity: Severity
+    status: Status
+    summary: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    remediation: str = ""
+    attempts: tuple[Attempt, ...] = ()
+    duration: float = 0.0
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    needs: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity is Severity.BLOCK
+
+
+@dataclass(frozen=True)
+class Report:
+    project: str
+    region: str
+    policy: str
+    results: tuple[CheckResult, ...]
+    started_at: str  # RFC 3339 UTC
+    duration: float
+    gate_version: str = ""
+    interrupted_by: str | None = None  # "SIGINT" or "SIGTERM"
+    target: str = ""  # "world:<file>", "emulator:<host:port>" or "google"
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.interrupted_by:
+            return Verdict.INTERRUPTED
+        blocking = [r for r in self.results if r.blocking]
+        if any(r.status is Status.FAIL for r in blocking):
+            return Verdict.FAIL
+        if blocking and all(r.status is Status.PASS for r in blocking):
+            return Verdict.PASS
+        return Verdict.INCONCLUSIVE
+
+    @property
+    def exit_code(self) -> int:
+        verdict = self.verdict
+        if verdict is Verdict.INTERRUPTED:
+            return int(ExitCode.TERMINATED if self.interrupted_by == "SIGTERM" else ExitCode.INTERRUPTED)
+        return int(
+            {
+                Verdict.PASS: ExitCode.PASS,
+                Verdict.FAIL: ExitCode.FAIL,
+                Verdict.INCONCLUSIVE: ExitCode.INCONCLUSIVE,
+            }[verdict]
+        )
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Status}
+        for r in self.results:
+            out[r.status.value] += 1
+        return out
+
+    def result(self, check_id: str) -> CheckResult:
+        for r in self.results:
+            if r.id == check_id:
+                return r
+        raise KeyError(check_id)

@@ -1,0 +1,67 @@
+"""Send requests for a public origin to a local server, like curl's ``--resolve``.
+
+Worlds describe services by their real URLs (``https://netra-backend-staging-
+pnovr5vsba-uc.a.run.app``); the emulator serves their endpoints on loopback. A
+Resolver maps an origin (``scheme://host[:port]``, host may start with ``*.``)
+to a local base URL, and the check sends the original host in ``Host``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    url: str  # where to connect
+    host: str  # the Host header to send (the original authority)
+    original: str  # the URL as written, for reports
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    p = urlsplit(url)
+    scheme = p.scheme.lower()
+    host = (p.hostname or "").lower()
+    port = p.port or _DEFAULT_PORTS.get(scheme, 0)
+    return scheme, host, port
+
+
+class Resolver:
+    def __init__(self, mapping: Mapping[str, str] | None = None) -> None:
+        self._rules: list[tuple[tuple[str, str, int], str]] = []
+        for origin, base in (mapping or {}).items():
+            self.add(origin, base)
+
+    def add(self, origin: str, base: str) -> None:
+        self._rules.append((_origin(origin), base.rstrip("/")))
+
+    @classmethod
+    def parse(cls, specs: list[str]) -> Resolver:
+        """``ORIGIN=BASE`` pairs, e.g. ``https://*.run.app=http://127.0.0.1:8123``."""
+        r = cls()
+        for spec in specs:
+            origin, sep, base = spec.partition("=")
+            if not sep or "://" not in origin or "://" not in base:
+                raise ValueError(f"expected ORIGIN=BASE like https://api.example.com=http://127.0.0.1:8080, got {spec!r}")
+            r.add(origin.strip(), base.strip())
+        return r
+
+    def __bool__(self) -> bool:
+        return bool(self._rules)
+
+    def rewrite(self, url: str) -> Rewritten:
+        p = urlsplit(url)
+        scheme, host, port = _origin(url)
+        for (r_scheme, r_host, r_port), base in self._rules:
+            if r_scheme != scheme or r_port != port:
+                continue
+            if r_host == host or (r_host.startswith("*.") and host.endswith(r_host[1:])):
+                b = urlsplit(base)
+                path = (b.path.rstrip("/") + p.path) if b.path else p.path
+                local = urlunsplit((b.scheme, b.netloc, path, p.query, ""))
+                return Rewritten(local, p.netloc, url)
+        return Rewritten(url, p.netloc, url)
