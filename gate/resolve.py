@@ -46,7 +46,9 @@ class Resolver:
         for spec in specs:
             origin, sep, base = spec.partition("=")
             if not sep or "://" not in origin or "://" not in base:
-                raise ValueError(f"expected ORIGIN=BASE like https://api.example.com=http://127.0.0.1:8080, got {spec!r}")
+                raise ValueError(
+                    f"expected ORIGIN=BASE like https://api.example.com=http://127.0.0.1:8080, got {spec!r}"
+                )
             r.add(origin.strip(), base.strip())
         return r
 
