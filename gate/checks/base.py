@@ -48,6 +48,12 @@ class CheckType(abc.ABC):
         """
         return []
 
+    @classmethod
+    def uses_cloud(cls, params: Mapping[str, Any]) -> bool:
+        """Whether this check (with these params) calls Google APIs, so credentials
+        are needed before the run starts (a missing login fails fast, exit 2)."""
+        return bool(cls.apis)
+
     @abc.abstractmethod
     def attempt(self, ctx: AttemptContext) -> Outcome:
         """Evaluate once, returning within ``ctx.deadline``."""

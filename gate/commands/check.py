@@ -1,0 +1,197 @@
+"""``gate check``: load a policy, run it, print the report, exit with the verdict."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gate import durations
+from gate.commands.common import error_boundary
+from gate.engine import EngineOptions
+from gate.errors import UsageError
+from gate.model import Report, Status
+from gate.runner import RunOptions, execute
+
+
+def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--var expects NAME=VALUE, got {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+def parse_formats(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, Path | None]]:
+    """Each format once, to stdout unless ``--output FORMAT=PATH`` sends it to a file."""
+    from gate.report import FORMATS
+
+    targets: dict[str, Path | None] = {}
+    for item in formats or ("text",):
+        for fmt in (f.strip() for f in item.split(",") if f.strip()):
+            if fmt not in FORMATS:
+                raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+            targets.setdefault(fmt, None)
+    for spec in outputs:
+        fmt, sep, path = spec.partition("=")
+        if not sep or fmt not in FORMATS or not path:
+            raise UsageError(
+                f"--output expects FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}, got {spec!r}"
+            )
+        targets[fmt] = Path(path)
+    return list(targets.items())
+
+
+def parse_deadline(text: str) -> float:
+    try:
+        return durations.parse(text)
+    except ValueError as e:
+        raise UsageError(f"--deadline: {e}") from None
+
+
+def emit(report: Report, targets: list[tuple[str, Path | None]], *, color: bool, verbose: bool) -> None:
+    from gate.report import render
+
+    for fmt, path in targets:
+        text = render(report, fmt, color=color and path is None, verbose=verbose)
+        if path is None:
+            click.echo(text, nl=not text.endswith("\n"))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        if fmt == "github":
+            from gate.report.github import write_step_summary
+
+            write_step_summary(report)
+
+
+def progress_printer(show: bool | None, check_ids: list[str]) -> Any:
+    from gate.report.progress import Progress
+
+    stream = sys.stderr
+    if show is None:
+        show = stream.isatty()
+    if not show:
+        return None
+    progress = Progress(stream)
+    progress.start(check_ids)
+    return progress
+
+
+@click.command(name="check")
+@click.option(
+    "--project", "-p", help="Project id; finds policies/<project>.yaml and overrides the policy's project."
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False),
+    help="Policy file (default: policies/<project>.yaml).",
+)
+@click.option(
+    "--var", "var_pairs", multiple=True, metavar="NAME=VALUE", help="Set a policy variable (repeatable)."
+)
+@click.option(
+    "--world",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Run against an emulated project (no network, no credentials).",
+)
+@click.option("--deadline", default="10m", show_default=True, help="Deadline for the whole run.")
+@click.option(
+    "--pool", default=16, show_default=True, type=click.IntRange(1, 256), help="Checks attempted at once."
+)
+@click.option(
+    "--fail-fast/--no-fail-fast",
+    default=True,
+    show_default=True,
+    help="Cancel polling checks once a blocking check has failed.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    help="text, json, junit, markdown, github (comma-separated or repeated).",
+)
+@click.option(
+    "--output",
+    "-o",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT=PATH",
+    help="Write a format to a file instead of stdout.",
+)
+@click.option(
+    "--resolve",
+    multiple=True,
+    metavar="ORIGIN=BASE",
+    help="Send requests for ORIGIN to BASE (like curl --resolve); also GATE_RESOLVE.",
+)
+@click.option(
+    "--impersonate-service-account",
+    "impersonate",
+    metavar="EMAIL",
+    help="Call Google APIs as this service account.",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Live progress on stderr (default: when stderr is a terminal).",
+)
+@click.option(
+    "--color/--no-color", default=None, help="Colour the text report (default: when stdout is a terminal)."
+)
+@click.option("--verbose", "-v", is_flag=True, help="Show every attempt.")
+@error_boundary
+def command(
+    project: str | None,
+    policy_path: str | None,
+    var_pairs: tuple[str, ...],
+    world: str | None,
+    deadline: str,
+    pool: int,
+    fail_fast: bool,
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    resolve: tuple[str, ...],
+    impersonate: str | None,
+    progress: bool | None,
+    color: bool | None,
+    verbose: bool,
+) -> int:
+    """Run a policy and decide whether the deploy may proceed.
+
+    \b
+    Exit codes: 0 pass (promote), 1 a blocking check failed (block),
+    2 invalid policy or usage (fix the policy), 3 inconclusive: a blocking
+    check could not be evaluated (retry or escalate), 130/143 interrupted.
+    """
+    from gate.loader import find_policy, load_policy
+
+    if not policy_path and not project:
+        raise UsageError("give --project PROJECT (finds policies/PROJECT.yaml) or --policy FILE")
+    path = Path(policy_path) if policy_path else find_policy(project or "")
+    policy = load_policy(path, vars=parse_vars(var_pairs), project=project)
+    targets = parse_formats(formats, outputs)
+    options = RunOptions(
+        world=world,
+        resolve=resolve,
+        impersonate=impersonate,
+        engine=EngineOptions(pool=pool, deadline=parse_deadline(deadline), fail_fast=fail_fast),
+    )
+    printer = progress_printer(progress, [c.id for c in policy.checks])
+
+    def on_progress(check_id: str, status: Status | None, attempt: int, summary: str) -> None:
+        printer.update(check_id, status.value if status else None, attempt, summary)
+
+    try:
+        report = execute(policy, options, on_progress if printer else None)
+    finally:
+        if printer:
+            printer.finish()
+    emit(report, targets, color=sys.stdout.isatty() if color is None else color, verbose=verbose)
+    return report.exit_code

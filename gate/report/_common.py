@@ -1,0 +1,176 @@
+"""Helpers every reporter shares: plain data, number formats, exit-code meanings.
+
+Reporters only *present* a Report; nothing here decides a status or a verdict.
+Everything is deterministic: mapping keys are sorted so that two equal reports
+render byte-identically whatever order a check type inserted its evidence in.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from gate.model import Attempt, ExitCode, Report, Status
+
+# Metric names that hold durations by convention; `timings=False` zeroes them
+# along with the report's own timings because they vary from run to run.
+TIMING_METRIC = re.compile(r"(_ms|_s|_seconds)$")
+
+EPOCH = "1970-01-01T00:00:00Z"  # stands in for startedAt when timings are excluded
+
+_EXIT_MEANINGS: dict[int, str] = {
+    int(ExitCode.PASS): "pass: every blocking check passed",
+    int(ExitCode.FAIL): "a blocking check failed",
+    int(ExitCode.USAGE): "invalid policy or usage",
+    int(ExitCode.INCONCLUSIVE): (
+        "inconclusive: a blocking check could not be evaluated (ERROR, SKIP or CANCELLED) "
+        "or the policy has no blocking check; not proven ready"
+    ),
+    int(ExitCode.INTERRUPTED): "interrupted (SIGINT) before every check finished; not proven ready",
+    int(ExitCode.TERMINATED): "terminated (SIGTERM) before every check finished; not proven ready",
+}
+
+# C0 controls except tab and newline, DEL, and C1 controls. In a terminal they
+# could move the cursor or recolour text, so untrusted strings never carry them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def exit_meaning(code: int) -> str:
+    return _EXIT_MEANINGS.get(code, "unknown exit code")
+
+
+def status_text(status: object) -> str:
+    """`Status.PASS` -> "PASS" (str() of a str-Enum is "Status.PASS" on 3.11)."""
+    if isinstance(status, enum.Enum):
+        return str(status.value)
+    return str(status)
+
+
+def visible(s: str) -> str:
+    """Show control characters as escapes (``\\x1b``) instead of emitting them."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s)
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready copy of evidence: sorted string keys, lists, finite numbers only.
+
+    Evidence is JSON-like already (the engine redacts it with `Redactor.deep`),
+    but tuples, enums or a stray object must not crash a reporter or make the
+    output depend on dict insertion order.
+    """
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Mapping):
+        items = {str(k): plain(v) for k, v in value.items()}
+        return {k: items[k] for k in sorted(items)}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((plain(v) for v in value), key=repr)
+    return str(value)
+
+
+def metric_value(name: str, value: float, timings: bool) -> float | None:
+    if not timings and TIMING_METRIC.search(name):
+        return 0
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return value
+    return None  # NaN/inf are not JSON; shown as "n/a"
+
+
+def sorted_metrics(metrics: Mapping[str, float], timings: bool) -> list[tuple[str, float | None]]:
+    return [(str(k), metric_value(str(k), metrics[k], timings)) for k in sorted(metrics, key=str)]
+
+
+def seconds(value: float, timings: bool = True) -> float:
+    """Seconds rounded to milliseconds, so floats like 0.30000000000000004 never show."""
+    return round(float(value), 3) if timings else 0.0
+
+
+def fmt_seconds(value: float, timings: bool = True) -> str:
+    return f"{seconds(value, timings):.2f}s"
+
+
+def fmt_number(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return f"{value:.6g}"
+
+
+def scalar(value: Any) -> str:
+    """One evidence leaf as text, in JSON spelling for null/true/false."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value if value else '""'
+    return fmt_number(value) if isinstance(value, (int, float)) else str(value)
+
+
+def evidence_lines(evidence: Any, indent: str = "  ") -> list[str]:
+    """Nested evidence as indented ``key: value`` lines (YAML-like, not YAML).
+
+    Multi-line strings continue on indented lines so a quoted log excerpt stays
+    readable and cannot fake a new top-level entry.
+    """
+    out: list[str] = []
+    _walk(plain(evidence), 0, indent, out)
+    return out
+
+
+def _walk(value: Any, depth: int, indent: str, out: list[str]) -> None:
+    pad = indent * depth
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _entry(f"{pad}{key}:", item, depth, indent, out)
+    elif isinstance(value, list):
+        for item in value:
+            _entry(f"{pad}-", item, depth, indent, out)
+    else:
+        _leaf(pad, scalar(value), indent, out)
+
+
+def _entry(head: str, item: Any, depth: int, indent: str, out: list[str]) -> None:
+    if isinstance(item, (dict, list)):
+        if not item:
+            out.append(f"{head} {'{}' if isinstance(item, dict) else '[]'}")
+            return
+        out.append(head)
+        _walk(item, depth + 1, indent, out)
+        return
+    _leaf(head + " ", scalar(item), indent * (depth + 1), out)
+
+
+def _leaf(prefix: str, text: str, cont_pad: str, out: list[str]) -> None:
+    first, *rest = text.split("\n")
+    out.append(prefix + first)
+    out.extend(cont_pad + "  " + line for line in rest)
+
+
+def attempts_brief(attempts: tuple[Attempt, ...], timings: bool) -> str:
+    """Like "3 attempts (0.52s, 0.40s, 0.41s)"; durations omitted without timings."""
+    n = len(attempts)
+    noun = "attempt" if n == 1 else "attempts"
+    if not n or not timings:
+        return f"{n} {noun}"
+    durs = ", ".join(fmt_seconds(a.duration) for a in attempts)
+    return f"{n} {noun} ({durs})"
+
+
+def counts_line(report: Report) -> str:
+    counts = report.counts()
+    parts = [f"{counts[s.value]} {s.value}" for s in Status]
+    n = len(report.results)
+    return f"{n} {'check' if n == 1 else 'checks'}: " + ", ".join(parts)

@@ -1,0 +1,120 @@
+"""Wire a policy to where its facts come from, run it, and clean up.
+
+Three targets, one verdict: ``--world FILE`` (an in-process emulator),
+``GATE_EMULATOR_HOST`` (an emulator elsewhere), or Google itself. Everything
+heavy (emulator, Google clients) is imported only on the path that needs it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gate import registry
+from gate.context import RunContext
+from gate.engine import Engine, EngineOptions, ProgressFn
+from gate.model import Policy, Report
+from gate.redact import Redactor
+from gate.resolve import Resolver
+
+RESOLVE_ENV = "GATE_RESOLVE"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    world: str | Path | None = None
+    resolve: tuple[str, ...] = ()  # ORIGIN=BASE, as for curl --resolve
+    impersonate: str | None = None
+    engine: EngineOptions = field(default_factory=EngineOptions)
+    env: Mapping[str, str] | None = None  # defaults to os.environ
+    handle_signals: bool = True
+
+
+def _needs_cloud(policy: Policy) -> bool:
+    for spec in policy.checks:
+        try:
+            if registry.get(spec.type).uses_cloud(spec.params):
+                return True
+        except KeyError:
+            continue
+    return False
+
+
+@contextlib.contextmanager
+def open_run(policy: Policy, options: RunOptions) -> Iterator[tuple[RunContext, str]]:
+    """A RunContext whose providers point at the right target; yields (run, target)."""
+    env = dict(os.environ if options.env is None else options.env)
+    specs = list(options.resolve) + [s for s in env.get(RESOLVE_ENV, "").split() if s]
+    resolver = Resolver.parse(specs)
+    with contextlib.ExitStack() as stack:
+        from gate.gcp.connection import Connection
+
+        if options.world is not None:
+            from gate.emulator import Emulator, load_world
+
+            world = load_world(str(options.world))
+            emu = stack.enter_context(Emulator(world))
+            for origin, base in emu.resolver_map.items():
+                resolver.add(origin, base)
+            conn = Connection(emulator_host=emu.api_host, endpoints={})
+            target = f"world:{options.world}"
+        else:
+            conn = Connection.from_env(endpoints=policy.endpoints, impersonate=options.impersonate, env=env)
+            target = f"emulator:{conn.emulator_host}" if conn.emulator_host else "google"
+            if not conn.emulator_host and _needs_cloud(policy):
+                from gate.gcp.connection import resolve_credentials
+
+                # Fail fast (exit 2) before any check runs, not once per check.
+                conn = dataclasses.replace(conn, credentials=resolve_credentials(conn))
+        cloud = _cloud(conn, policy, options.engine.pool)
+        run = RunContext(
+            project=policy.project,
+            region=policy.region,
+            vars=policy.vars,
+            env=env,
+            cloud=cloud,
+            resolver=resolver,
+            redactor=Redactor(),
+        )
+        yield run, target
+
+
+def _cloud(conn: Any, policy: Policy, pool: int) -> Any:
+    from gate.gcp.cloud import Cloud
+
+    return Cloud(conn, policy.project, policy.region, concurrency=pool)
+
+
+@contextlib.contextmanager
+def _signals(engine: Engine, enabled: bool) -> Iterator[None]:
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+
+    def handler(signum: int, _frame: Any) -> None:
+        engine.interrupt(signal.Signals(signum).name)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def execute(policy: Policy, options: RunOptions | None = None, progress: ProgressFn | None = None) -> Report:
+    options = options or RunOptions()
+    with open_run(policy, options) as (run, target):
+        engine = Engine(policy, run, options.engine, progress)
+        with _signals(engine, options.handle_signals):
+            report = engine.execute()
+    return dataclasses.replace(report, target=target)
