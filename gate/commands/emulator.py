@@ -1,0 +1,61 @@
+"""``gate emulator``: serve a world file in the foreground until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from gate.commands.common import error_boundary
+from gate.model import ExitCode
+
+
+@click.command(name="emulator")
+@click.option(
+    "--world",
+    "world_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="World file (docs/WORLDS.md).",
+)
+@click.option(
+    "--port",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="API port on 127.0.0.1; 0 picks a free one.",
+)
+@error_boundary
+def command(world_path: str, port: int) -> int:
+    """Serve a world file over the Google APIs' REST wire format on 127.0.0.1.
+
+    Prints the environment to point gate (or any official client) at it, then
+    serves until interrupted.
+    """
+    from gate.emulator import Emulator, load_world
+
+    world = load_world(world_path)
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with Emulator(world, port=port) as emu:
+            pairs = " ".join(f"{origin}={base}" for origin, base in emu.resolver_map.items())
+            click.echo(f"export GATE_EMULATOR_HOST={emu.api_host}")
+            click.echo(f"export GATE_RESOLVE='{pairs}'")
+            click.echo(f"# serving world {world.name!r} from {world_path}; Ctrl-C to stop", err=True)
+            while not stop.wait(0.5):
+                pass
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+    name = signal.Signals(received[0]).name if received else "stop"
+    click.echo(f"# emulator stopped ({name})", err=True)
+    return int(ExitCode.PASS)  # a requested stop is how a foreground server ends: success

@@ -1,0 +1,124 @@
+"""Which message type and resource-name form each world section holds.
+
+Message classes are imported lazily (compute_v1 costs about a second) and
+only when a world actually has that section.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Kind:
+    section: str
+    key: str
+    message: str  # "module:Class" (proto-plus) or a zero-argument factory name in log_entry
+    name_field: str  # field that identifies the resource
+    name_pattern: str  # regex the identifying field must match ("" = any non-empty string)
+    example: str
+
+    def message_class(self) -> Any:
+        module, _, attr = self.message.partition(":")
+        cls = getattr(importlib.import_module(module), attr)
+        if module == "gate.emulator.log_entry":
+            return cls()
+        return cls.pb()
+
+
+_LOC = r"projects/[^/]+/locations/[^/]+"
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "run",
+        "services",
+        "google.cloud.run_v2:Service",
+        "name",
+        rf"^{_LOC}/services/[^/]+$",
+        "projects/netra-staging/locations/us-central1/services/netra-backend-staging",
+    ),
+    Kind(
+        "run",
+        "revisions",
+        "google.cloud.run_v2:Revision",
+        "name",
+        rf"^{_LOC}/services/[^/]+/revisions/[^/]+$",
+        "projects/netra-staging/locations/us-central1/services/netra-backend-staging/revisions/"
+        "netra-backend-staging-00042-abc",
+    ),
+    Kind(
+        "vpcaccess",
+        "connectors",
+        "google.cloud.vpcaccess_v1:Connector",
+        "name",
+        rf"^{_LOC}/connectors/[^/]+$",
+        "projects/netra-staging/locations/us-central1/connectors/staging-connector",
+    ),
+    Kind(
+        "redis",
+        "instances",
+        "google.cloud.redis_v1:Instance",
+        "name",
+        rf"^{_LOC}/instances/[^/]+$",
+        "projects/netra-staging/locations/us-central1/instances/staging-redis-f1adc35c",
+    ),
+    Kind(
+        "sqladmin",
+        "instances",
+        "google.cloud.sqladmin_v1beta4:DatabaseInstance",
+        "name",
+        r"^[a-z][-a-z0-9]*$",
+        "staging-shared-postgres",
+    ),
+    Kind("sqladmin", "tiers", "google.cloud.sqladmin_v1beta4:Tier", "tier", "", "db-custom-2-7680"),
+    Kind("compute", "networks", "google.cloud.compute_v1:Network", "name", "", "staging-vpc"),
+    Kind("compute", "subnetworks", "google.cloud.compute_v1:Subnetwork", "name", "", "staging-subnet"),
+    Kind("compute", "firewalls", "google.cloud.compute_v1:Firewall", "name", "", "allow-connector-to-redis"),
+    Kind("compute", "routes", "google.cloud.compute_v1:Route", "name", "", "default-route"),
+    Kind(
+        "compute",
+        "addresses",
+        "google.cloud.compute_v1:Address",
+        "name",
+        "",
+        "google-managed-services-staging-vpc",
+    ),
+    Kind(
+        "secretmanager",
+        "secrets",
+        "google.cloud.secretmanager_v1:Secret",
+        "name",
+        r"^projects/[^/]+/secrets/[^/]+$",
+        "projects/netra-staging/secrets/jwt-secret-key-staging",
+    ),
+    Kind(
+        "secretmanager",
+        "versions",
+        "google.cloud.secretmanager_v1:SecretVersion",
+        "name",
+        r"^projects/[^/]+/secrets/[^/]+/versions/[0-9]+$",
+        "projects/netra-staging/secrets/jwt-secret-key-staging/versions/3",
+    ),
+    Kind(
+        "logging",
+        "entries",
+        "gate.emulator.log_entry:log_entry_class",
+        "logName",
+        r"^projects/[^/]+/logs/[^/]+$",
+        "projects/netra-staging/logs/run.googleapis.com%2Fstderr",
+    ),
+)
+
+SECTIONS: dict[str, dict[str, Kind]] = {}
+for _k in KINDS:
+    SECTIONS.setdefault(_k.section, {})[_k.key] = _k
+SECTIONS["networkmanagement"] = {}  # "results" has its own shape, checked in world.py
+
+
+def matcher(kind: Kind) -> Callable[[str], bool]:
+    rx = re.compile(kind.name_pattern) if kind.name_pattern else None
+    return lambda v: bool(v) and (rx is None or bool(rx.match(v)))

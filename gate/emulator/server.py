@@ -1,0 +1,246 @@
+"""The API server: every emulated Google API on one loopback port.
+
+One ThreadingHTTPServer with HTTP/1.1 keep-alive; routes are told apart by
+path exactly as the official clients send them with ``transport="rest"``.
+Every request is recorded, then faults are applied, then the route answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from gate.emulator.faults import FaultSet, summarise
+from gate.emulator.state import Route, State
+from gate.emulator.wire import ApiFailure, Request, Response, page_token, permission_denied
+
+_DOMAINS = {
+    "run": "run.googleapis.com",
+    "vpcaccess": "vpcaccess.googleapis.com",
+    "redis": "redis.googleapis.com",
+    "sqladmin": "sqladmin.googleapis.com",
+    "compute": "compute.googleapis.com",
+    "logging": "logging.googleapis.com",
+    "secretmanager": "secretmanager.googleapis.com",
+    "networkmanagement": "networkmanagement.googleapis.com",
+}
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    api: str  # "run", "compute", ... or "unknown"
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    time: float  # time.time() when it arrived
+    status: int = 0  # the status answered; 0 = no answer (hang, reset)
+
+
+class ApiServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    block_on_close = True  # server_close() joins handler threads: none is left behind
+
+    def __init__(self, port: int, state: State, routes: list[Route], faults: FaultSet) -> None:
+        self.state = state
+        self.routes = routes
+        self.faults = faults
+        self.stopping = threading.Event()
+        self.records: list[RecordedRequest] = []
+        self.records_lock = threading.Lock()
+        self.connections: set[socket.socket] = set()
+        super().__init__(("127.0.0.1", port), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.records_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.records_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def stop(self) -> None:
+        """Wake hung handlers, stop accepting, cut idle keep-alive connections, join threads."""
+        self.stopping.set()
+        self.shutdown()
+        with self.records_lock:
+            open_now = list(self.connections)
+        for conn in open_now:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        self.server_close()
+
+    def record(self, rec: RecordedRequest) -> None:
+        with self.records_lock:
+            self.records.append(rec)
+
+
+def _api_guess(path: str) -> str:
+    if path.startswith("/compute/"):
+        return "compute"
+    if path.startswith("/sql/"):
+        return "sqladmin"
+    if path.startswith("/v2/entries"):
+        return "logging"
+    if path.startswith("/v2/"):
+        return "run"
+    for key, api in (
+        ("/connectors", "vpcaccess"),
+        ("/instances", "redis"),
+        ("/secrets", "secretmanager"),
+        ("/connectivityTests", "networkmanagement"),
+    ):
+        if key in path:
+            return api
+    return "unknown"
+
+
+def _drop(body: Any, dotted: str) -> None:
+    *head, last = dotted.split(".")
+    for part in head:
+        body = body.get(part) if isinstance(body, dict) else None
+    if isinstance(body, dict):
+        body.pop(last, None)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else keep-alive answers arrive ~40 ms late
+    server: ApiServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read emu.requests instead
+        pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        path = unquote(url.path)
+        query = parse_qs(url.query, keep_blank_values=True)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        found = self._route(path)
+        api = found[0].api if found else _api_guess(path)
+        arrived = time.time()
+        plan = summarise(self.server.faults.take(api, self.command, path))
+
+        def record(status: int) -> None:
+            self.server.record(RecordedRequest(api, self.command, path, query, arrived, status))
+
+        if plan["delay"] and self.server.stopping.wait(plan["delay"]):
+            record(0)
+            self.close_connection = True
+            return
+        if plan.get("reset"):
+            record(0)
+            self._reset()
+            return
+        if plan.get("hang"):
+            record(0)
+            self.server.stopping.wait()  # past any client timeout; ends when the server stops
+            self.close_connection = True
+            return
+        response = self._answer(found, api, path, query, raw, plan)
+        record(response.status)
+        if plan.get("malformed") and response.status == 200:
+            self._send(200, b'{"name": "projects/', "application/json; charset=UTF-8")
+            return
+        if response.status == 200 and plan.get("drop"):
+            for dotted in plan["drop"]:
+                _drop(response.body, dotted)
+                for item in response.body.get(response.list_key, []) if response.list_key else []:
+                    _drop(item, dotted)
+        if response.status == 200 and plan.get("empty_page") and response.list_key:
+            response.body.pop(response.list_key, None)
+            response.body["nextPageToken"] = query.get("pageToken", [""])[0] or page_token(0)
+        self._send(response.status, json.dumps(response.body).encode(), "application/json; charset=UTF-8")
+
+    def _route(self, path: str) -> tuple[Route, dict[str, str]] | None:
+        for r in self.server.routes:
+            groups = r.match(self.command, path)
+            if groups is not None:
+                return r, groups
+        return None
+
+    def _answer(
+        self,
+        found: tuple[Route, dict[str, str]] | None,
+        api: str,
+        path: str,
+        query: dict[str, list[str]],
+        raw: bytes,
+        plan: dict[str, Any],
+    ) -> Response:
+        try:
+            if found is None:
+                raise ApiFailure(
+                    404, f"The requested URL {path} was not found on this server ({self.command})."
+                )
+            route, groups = found
+            if plan.get("status"):
+                raise self._injected(route, path, plan)
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                raise ApiFailure(400, "Invalid JSON payload received. Unexpected token.") from None
+            # Work on copies so a dropped field never leaks back into the world.
+            response = route.handler(
+                self.server.state, Request(api, self.command, path, query, body), **groups
+            )
+            return Response(
+                response.status, json.loads(json.dumps(response.body)), response.headers, response.list_key
+            )
+        except ApiFailure as e:
+            return Response(e.code, e.body())
+
+    @staticmethod
+    def _injected(route: Route, path: str, plan: dict[str, Any]) -> ApiFailure:
+        code = int(plan["status"])
+        resource = path.split("/", 2)[-1] if path.count("/") > 1 else path
+        for prefix in ("v1beta4/", "v1/", "v2/"):
+            resource = resource.split(prefix, 1)[-1]
+        if code == 403 and not plan.get("message"):
+            return permission_denied(
+                plan.get("permission") or route.permission, resource, _DOMAINS[route.api]
+            )
+        default = {
+            429: "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute'.",
+            500: "Internal error encountered.",
+            503: "The service is currently unavailable.",
+        }
+        return ApiFailure(
+            code, plan.get("message") or default.get(code, f"Injected failure {code} on {path}")
+        )
+
+    def _send(self, status: int, payload: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _reset(self) -> None:
+        # SO_LINGER with a zero timeout turns close() into a TCP RST.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()

@@ -1,0 +1,309 @@
+"""World files: a project's resources, logs, HTTP endpoints and faults.
+
+``load_world`` is strict: every resource must parse as the official client's
+message type with no unknown field, every name must be a full resource name,
+and every problem is reported at its file:line:col (see docs/WORLDS.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from gate import durations
+from gate.emulator.faults import APIS, FIELDS, Fault
+from gate.emulator.kinds import SECTIONS, matcher
+from gate.emulator.protocheck import check
+from gate.emulator.yamlsource import Located, Path, load
+from gate.errors import Diagnostic, InputError
+
+_TOP = {
+    "apiVersion",
+    "kind",
+    "name",
+    "description",
+    "incident",
+    "project",
+    "projectNumber",
+    "endpoints",
+    "faults",
+    "networkmanagement",
+    *SECTIONS,
+}
+_PATH_KEYS = {"status", "json", "text", "headers", "delay", "hang", "websocket"}
+
+
+@dataclass(frozen=True)
+class EndpointPath:
+    status: int = 200
+    json: Any = None
+    text: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
+    hang: bool = False  # never answer (until the server stops)
+    websocket: Mapping[str, Any] | None = None  # config for golden_path.GoldenPathServer
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    origin: str  # scheme://host[:port], as users and policies write it
+    paths: Mapping[str, EndpointPath]
+
+
+@dataclass
+class World:
+    name: str
+    project: str
+    description: str = ""
+    incident: str = ""
+    project_number: str = ""  # real API responses name projects by number; both are accepted
+    # section -> kind -> resources as the API returns them (camelCase JSON)
+    resources: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    reachability: list[dict[str, Any]] = field(default_factory=list)
+    endpoints: list[Endpoint] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    source: str = "<memory>"
+
+    def items(self, section: str, kind: str) -> list[dict[str, Any]]:
+        return self.resources.get(section, {}).get(kind, [])
+
+
+def load_world(path: str | FsPath) -> World:
+    p = FsPath(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError([Diagnostic(None, "", f"cannot read world file {p}: {e.strerror or e}")]) from None
+    return parse_world(text, str(p))
+
+
+def parse_world(text: str, file: str = "<world>") -> World:
+    doc = load(text, file)
+    errors: list[Diagnostic] = []
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InputError(
+            [doc.diag((), "a world file must be a mapping (apiVersion: gate/v1, kind: World, ...)")]
+        )
+    for key in data:
+        if key not in _TOP:
+            errors.append(doc.diag((key,), f"unknown key; expected one of {', '.join(sorted(_TOP))}"))
+    if data.get("apiVersion") != "gate/v1":
+        errors.append(doc.diag(("apiVersion",), "must be gate/v1"))
+    if data.get("kind") != "World":
+        errors.append(doc.diag(("kind",), "must be World"))
+    for key in ("name", "project"):
+        if not isinstance(data.get(key), str) or not data.get(key):
+            errors.append(doc.diag((key,), "required: a non-empty string"))
+    world = World(
+        name=str(data.get("name", "")),
+        project=str(data.get("project", "")),
+        description=str(data.get("description", "") or ""),
+        incident=str(data.get("incident", "") or ""),
+        project_number=str(data.get("projectNumber", "") or ""),
+        source=file,
+    )
+    for section, kinds in SECTIONS.items():
+        if section in data and section != "networkmanagement":
+            world.resources[section] = _resources(doc, section, kinds, data[section], errors)
+    world.reachability = _reachability(doc, data.get("networkmanagement"), errors)
+    world.endpoints = _endpoints(doc, data.get("endpoints"), errors)
+    world.faults = _faults(doc, data.get("faults"), errors)
+    if errors:
+        raise InputError(errors)
+    return world
+
+
+def _resources(
+    doc: Located, section: str, kinds: Mapping[str, Any], value: Any, errors: list[Diagnostic]
+) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    if value is None:
+        return out
+    if not isinstance(value, dict):
+        errors.append(doc.diag((section,), f"expected a mapping with {', '.join(kinds)}"))
+        return out
+    for key, items in value.items():
+        kind = kinds.get(key)
+        if kind is None:
+            errors.append(doc.diag((section, key), f"unknown list; {section} holds {', '.join(kinds)}"))
+            continue
+        if items is None:
+            items = []
+        if not isinstance(items, list):
+            errors.append(doc.diag((section, key), "expected a list"))
+            continue
+        cls = kind.message_class()
+        ok = matcher(kind)
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            here: Path = (section, key, i)
+            problem = check(item, cls, here)
+            if problem:
+                errors.append(doc.diag(*problem))
+                continue
+            ident = item.get(kind.name_field) if isinstance(item, dict) else None
+            if not isinstance(ident, str) or not ok(ident):
+                errors.append(
+                    doc.diag(
+                        (*here, kind.name_field),
+                        f"required: a full name like {kind.example!r}, got {ident!r}",
+                    )
+                )
+                continue
+            if (section, key) == ("compute", "subnetworks") and not item.get("region"):
+                errors.append(
+                    doc.diag(here, "required: region (URL or name), which routes regions/R/subnetworks")
+                )
+            # Entries share a log name; other resources must be unique.
+            if section != "logging" and ident in seen:
+                errors.append(doc.diag((*here, kind.name_field), f"duplicate {key} {ident!r}"))
+            seen.add(ident)
+        out[key] = [x for x in items if isinstance(x, dict)]
+    return out
+
+
+def _reachability(doc: Located, value: Any, errors: list[Diagnostic]) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, dict) or set(value) - {"results"}:
+        errors.append(doc.diag(("networkmanagement",), "expected a mapping with results"))
+        return []
+    from google.cloud import network_management_v1 as nm
+
+    results = value.get("results") or []
+    if not isinstance(results, list):
+        errors.append(doc.diag(("networkmanagement", "results"), "expected a list"))
+        return []
+    shapes: dict[str, Any] = {
+        "source": nm.Endpoint,
+        "destination": nm.Endpoint,
+        "reachabilityDetails": nm.ReachabilityDetails,
+    }
+    for i, r in enumerate(results):
+        here: Path = ("networkmanagement", "results", i)
+        if not isinstance(r, dict):
+            errors.append(doc.diag(here, "expected a mapping with source, destination, reachabilityDetails"))
+            continue
+        for k, v in r.items():
+            if k not in shapes:
+                errors.append(
+                    doc.diag((*here, k), "unknown key; expected source, destination, reachabilityDetails")
+                )
+                continue
+            problem = check(v, shapes[k].pb(), (*here, k))
+            if problem:
+                errors.append(doc.diag(*problem))
+        if "destination" not in r or "reachabilityDetails" not in r:
+            errors.append(doc.diag(here, "required: destination and reachabilityDetails"))
+    return [r for r in results if isinstance(r, dict)]
+
+
+def _duration(doc: Located, path: Path, v: Any, errors: list[Diagnostic]) -> float:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v)
+    try:
+        return durations.parse(str(v))
+    except ValueError as e:
+        errors.append(doc.diag(path, str(e)))
+        return 0.0
+
+
+def _endpoints(doc: Located, value: Any, errors: list[Diagnostic]) -> list[Endpoint]:
+    out: list[Endpoint] = []
+    if value is None:
+        return out
+    if not isinstance(value, list):
+        errors.append(doc.diag(("endpoints",), "expected a list of {origin, paths}"))
+        return out
+    for i, ep in enumerate(value):
+        here: Path = ("endpoints", i)
+        if not isinstance(ep, dict) or set(ep) - {"origin", "paths"}:
+            errors.append(doc.diag(here, "expected {origin: https://host, paths: {/path: {...}}}"))
+            continue
+        origin = ep.get("origin")
+        if not isinstance(origin, str) or not re.match(r"^(https?|wss?)://[^/\s]+$", origin):
+            errors.append(
+                doc.diag((*here, "origin"), f"expected scheme://host[:port] with no path, got {origin!r}")
+            )
+            continue
+        paths: dict[str, EndpointPath] = {}
+        for pth, spec in (ep.get("paths") or {}).items():
+            ph: Path = (*here, "paths", pth)
+            if not isinstance(pth, str) or not pth.startswith("/"):
+                errors.append(doc.diag(ph, "a path must start with /"))
+                continue
+            if not isinstance(spec, dict):
+                errors.append(doc.diag(ph, "expected {status, json|text, headers, delay, hang, websocket}"))
+                continue
+            bad = set(spec) - _PATH_KEYS
+            for k in sorted(bad):
+                errors.append(
+                    doc.diag((*ph, k), f"unknown key; expected one of {', '.join(sorted(_PATH_KEYS))}")
+                )
+            if "json" in spec and "text" in spec:
+                errors.append(doc.diag(ph, "give json or text, not both"))
+            status = spec.get("status", 200)
+            if not isinstance(status, int) or not 100 <= status <= 599:
+                errors.append(doc.diag((*ph, "status"), f"expected an HTTP status, got {status!r}"))
+                status = 200
+            ws = spec.get("websocket")
+            if ws is not None and not isinstance(ws, dict):
+                errors.append(doc.diag((*ph, "websocket"), "expected a mapping (e.g. {mode: healthy})"))
+                ws = None
+            headers = spec.get("headers") or {}
+            if not isinstance(headers, dict):
+                errors.append(doc.diag((*ph, "headers"), "expected a mapping of header: value"))
+                headers = {}
+            paths[pth] = EndpointPath(
+                status=status,
+                json=spec.get("json"),
+                text=None if spec.get("text") is None else str(spec["text"]),
+                headers={str(k): str(v) for k, v in headers.items()},
+                delay=_duration(doc, (*ph, "delay"), spec.get("delay", 0), errors),
+                hang=bool(spec.get("hang", False)),
+                websocket=ws,
+            )
+        out.append(Endpoint(origin.rstrip("/"), paths))
+    return out
+
+
+def _faults(doc: Located, value: Any, errors: list[Diagnostic]) -> list[Fault]:
+    out: list[Fault] = []
+    if value is None:
+        return out
+    if not isinstance(value, list):
+        errors.append(doc.diag(("faults",), "expected a list"))
+        return out
+    for i, spec in enumerate(value):
+        here: Path = ("faults", i)
+        if not isinstance(spec, dict):
+            errors.append(doc.diag(here, "expected a mapping like {api: run, status: 403}"))
+            continue
+        kw: dict[str, Any] = {}
+        for k, v in spec.items():
+            if k not in FIELDS:
+                errors.append(doc.diag((*here, k), f"unknown key; expected one of {', '.join(FIELDS)}"))
+            elif k == "api" and v not in APIS:
+                errors.append(doc.diag((*here, k), f"unknown api {v!r}; one of {', '.join(APIS)}"))
+            elif k == "delay":
+                kw["delay"] = _duration(doc, (*here, k), v, errors)
+            elif k == "path":
+                try:
+                    re.compile(str(v))
+                    kw["path"] = str(v)
+                except re.error as e:
+                    errors.append(doc.diag((*here, k), f"invalid regex: {e}"))
+            elif k == "drop":
+                kw["drop"] = tuple(str(x) for x in (v if isinstance(v, list) else [v]))
+            elif k == "status" and (not isinstance(v, int) or not 400 <= v <= 599):
+                errors.append(doc.diag((*here, k), f"expected an HTTP error status (400-599), got {v!r}"))
+            elif k == "times" and (not isinstance(v, int) or v < 0):
+                errors.append(doc.diag((*here, k), "expected a count >= 0 (0 = always)"))
+            else:
+                kw[FIELDS[k]] = v
+        out.append(Fault(**kw))
+    return out
