@@ -60,6 +60,7 @@ def open_run(policy: Policy, options: RunOptions) -> Iterator[tuple[RunContext, 
             from gate.emulator import Emulator, load_world
 
             world = load_world(str(options.world))
+            env.update(world.env)
             emu = stack.enter_context(Emulator(world))
             for origin, base in emu.resolver_map.items():
                 resolver.add(origin, base)

@@ -30,6 +30,7 @@ _TOP = {
     "projectNumber",
     "endpoints",
     "faults",
+    "env",
     "networkmanagement",
     *SECTIONS,
 }
@@ -65,6 +66,9 @@ class World:
     reachability: list[dict[str, Any]] = field(default_factory=list)
     endpoints: list[Endpoint] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    # Environment a gate run against this world sees (e.g. a test token the world's
+    # emulated login accepts), so a world is runnable offline with no set-up.
+    env: dict[str, str] = field(default_factory=dict)
     source: str = "<memory>"
 
     def items(self, section: str, kind: str) -> list[dict[str, Any]]:
@@ -112,6 +116,7 @@ def parse_world(text: str, file: str = "<world>") -> World:
     world.reachability = _reachability(doc, data.get("networkmanagement"), errors)
     world.endpoints = _endpoints(doc, data.get("endpoints"), errors)
     world.faults = _faults(doc, data.get("faults"), errors)
+    world.env = _env(doc, data.get("env"), errors)
     if errors:
         raise InputError(errors)
     return world
@@ -307,3 +312,12 @@ def _faults(doc: Located, value: Any, errors: list[Diagnostic]) -> list[Fault]:
                 kw[FIELDS[k]] = v
         out.append(Fault(**kw))
     return out
+
+
+def _env(doc: Located, value: Any, errors: list[Diagnostic]) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        errors.append(doc.diag(("env",), "expected a mapping of variable names to strings"))
+        return {}
+    return dict(value)

@@ -1,0 +1,175 @@
+"""One API call with our own retries, bounded by a deadline, mapped to gate errors.
+
+The clients' own retry policies differ wildly (Compute retries for up to 600 s,
+Cloud SQL ``get`` has no timeout at all), so every call passes ``retry=None``
+and an explicit ``timeout``; this module owns retrying. Only throttling (429),
+server errors (500/502/503/504) and transport failures are retried, with
+full-jitter exponential backoff, never past ``deadline``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from gate.errors import ApiError, NotFoundError
+
+T = TypeVar("T")
+
+RETRY_CODES = frozenset({429, 500, 502, 503, 504})
+BACKOFF_BASE_S = 0.1
+BACKOFF_CAP_S = 2.0
+
+
+def call(
+    api: str,
+    method: str,
+    fn: Callable[[float], T],
+    *,
+    deadline: float,
+    resource: str,
+    permission: str,
+    on_send: Callable[[], None] | None = None,
+) -> T:
+    """Run ``fn(timeout_s)`` (ONE client call) until it succeeds or may not be retried.
+
+    ``deadline`` is a ``time.monotonic()`` value. ``on_send`` is told about each
+    request actually sent (for ``Cloud.stats``).
+    """
+    attempt = 0
+    while True:
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            raise ApiError(
+                api, f"{method}: deadline reached before the request could be sent", resource=resource
+            )
+        if on_send is not None:
+            on_send()
+        try:
+            return fn(timeout)
+        except Exception as e:
+            err = map_error(e, api, method, resource=resource, permission=permission, timeout=timeout)
+            if err is None:
+                raise
+            if not _retryable(e):
+                raise err from e
+            attempt += 1
+            pause = random.uniform(0.0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt))
+            if time.monotonic() + pause >= deadline:
+                if attempt > 1:
+                    err = _with_detail(err, f"{err.detail} (gave up after {attempt} attempts)")
+                raise err from e
+            time.sleep(pause)
+
+
+def _retryable(e: BaseException) -> bool:
+    from google.api_core import exceptions as gexc
+    from google.auth import exceptions as auth_exc
+    from requests import exceptions as rexc
+
+    if isinstance(e, gexc.GoogleAPICallError):
+        return e.code in RETRY_CODES
+    if isinstance(e, auth_exc.RefreshError):
+        return False
+    return isinstance(e, (rexc.Timeout, rexc.ConnectionError, auth_exc.TransportError))
+
+
+def _with_detail(err: ApiError, detail: str) -> ApiError:
+    return type(err)(
+        err.api, detail, code=err.code, status=err.status, permission=err.permission, resource=err.resource
+    )
+
+
+def map_error(
+    e: BaseException, api: str, method: str, *, resource: str, permission: str, timeout: float
+) -> ApiError | None:
+    """The gate error for a client/transport exception; None = not ours (a bug: re-raise)."""
+    from google.api_core import exceptions as gexc
+    from google.auth import exceptions as auth_exc
+    from google.protobuf import json_format
+    from requests import exceptions as rexc
+
+    if isinstance(e, ApiError):
+        return e
+    if isinstance(e, gexc.GoogleAPICallError):
+        return _from_http(e, api, method, resource=resource, permission=permission)
+    if isinstance(e, rexc.Timeout):
+        return _transient(api, f"{method} timed out after {timeout:.1f}s", resource)
+    if isinstance(e, rexc.ConnectionError):
+        return _transient(api, f"{method}: connection failed ({_short(e)})", resource)
+    if isinstance(e, auth_exc.RefreshError):
+        return ApiError(
+            api,
+            "credentials could not be refreshed; run `gcloud auth application-default login`",
+            code=401,
+            status="UNAUTHENTICATED",
+        )
+    if isinstance(e, auth_exc.TransportError):
+        return _transient(api, f"{method}: credentials transport failed ({_short(e)})", resource)
+    if isinstance(e, (json_format.ParseError, json.JSONDecodeError)):
+        return ApiError(api, f"{method}: malformed response ({_short(e)})", resource=resource)
+    return None
+
+
+def _transient(api: str, message: str, resource: str) -> ApiError:
+    return ApiError(api, message, resource=resource)
+
+
+def _short(e: BaseException) -> str:
+    # The exception text, first line only and bounded: never headers or bodies at length.
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return text[:200]
+
+
+def _from_http(e: Any, api: str, method: str, *, resource: str, permission: str) -> ApiError:
+    code = int(e.code) if isinstance(e.code, int) else None
+    status, message = _error_payload(e)
+    if code == 404:
+        return NotFoundError(
+            api,
+            f"{method}: {message or 'not found'}",
+            code=404,
+            status=status or "NOT_FOUND",
+            resource=resource,
+        )
+    if code in (401, 403):
+        disabled = (
+            e.reason == "SERVICE_DISABLED" or "has not been used" in message or "it is disabled" in message
+        )
+        detail = f"{method}: {message or 'permission denied'}"
+        if disabled:
+            detail += "; the API may be disabled in this project (enable it, then retry)"
+        return ApiError(
+            api,
+            detail,
+            code=code,
+            status=status or _default_status(code),
+            permission=permission if code == 403 else "",
+            resource=resource,
+        )
+    return ApiError(
+        api, f"{method}: {message or type(e).__name__}", code=code, status=status, resource=resource
+    )
+
+
+def _default_status(code: int) -> str:
+    return {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}.get(code, "")
+
+
+def _error_payload(e: Any) -> tuple[str, str]:
+    """(status, message) from the JSON error body (google.rpc.Status over REST)."""
+    response = getattr(e, "response", None)
+    try:
+        body = response.json() if response is not None else None
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        status, message = error.get("status"), error.get("message")
+        return (status if isinstance(status, str) else ""), (message if isinstance(message, str) else "")[
+            :500
+        ]
+    return "", (str(e.message) if getattr(e, "message", None) else "")[:500]

@@ -1,0 +1,357 @@
+"""Compute Engine networking: networks (peerings), subnetworks, firewalls, routes, global addresses.
+
+Lists are read whole per project (memoised) and filtered here, so several checks
+on one network cost one request each, and no filter syntax is trusted to the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gate.gcp import names
+from gate.gcp.facts import need, opt
+from gate.gcp.paging import first_page, pages
+
+if TYPE_CHECKING:
+    from gate.gcp.cloud import Cloud
+
+
+@dataclass(frozen=True)
+class Peering:
+    name: str
+    network: str  # the peer network's URL
+    state: str  # ACTIVE / INACTIVE
+    state_details: str
+    export_custom_routes: bool
+    import_custom_routes: bool
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    project: str
+    self_link: str
+    auto_create_subnetworks: bool
+    subnetworks: tuple[str, ...]  # URLs
+    peerings: tuple[Peering, ...]
+
+
+@dataclass(frozen=True)
+class Subnetwork:
+    name: str
+    region: str  # short region name
+    network: str  # URL
+    ip_cidr_range: str
+    self_link: str
+    purpose: str | None
+    secondary_ranges: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    protocol: str  # "tcp", "udp", "icmp", "all", or a protocol number
+    ports: tuple[str, ...]  # "6379", "1000-2000"; empty = all ports
+
+
+@dataclass(frozen=True)
+class Firewall:
+    name: str
+    network: str  # URL
+    direction: str  # INGRESS / EGRESS
+    priority: int  # lower wins; the API default is 1000
+    action: str  # "allow" / "deny"
+    rules: tuple[Rule, ...]
+    source_ranges: tuple[str, ...]
+    destination_ranges: tuple[str, ...]
+    source_tags: tuple[str, ...]
+    target_tags: tuple[str, ...]
+    target_service_accounts: tuple[str, ...]
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    network: str
+    dest_range: str
+    priority: int
+    next_hop: str  # the URL/IP of whichever next hop is set
+    next_hop_type: str  # gateway / instance / ip / network / peering / ilb / vpn_tunnel / hub / ...
+    tags: tuple[str, ...]
+    route_type: str | None
+
+
+@dataclass(frozen=True)
+class GlobalAddress:
+    name: str
+    address: str
+    prefix_length: int
+    purpose: str | None  # VPC_PEERING for private services access ranges
+    network: str | None
+    address_type: str | None  # INTERNAL / EXTERNAL
+    status: str | None
+
+
+def same_network(a: str, b: str, default_project: str) -> bool:
+    return names.compute_ref(a, default_project) == names.compute_ref(b, default_project)
+
+
+class ComputeProvider:
+    def __init__(self, cloud: Cloud) -> None:
+        self.cloud = cloud
+
+    def network(self, ref: str, *, deadline: float, fresh: bool = False) -> Network:
+        project, name = names.compute_ref(ref, self.cloud.project)
+        resource = f"projects/{project}/global/networks/{name}"
+
+        def get(dl: float) -> Network:
+            client = self.cloud.client("compute.networks")
+            m = self.cloud.call(
+                "compute.networks",
+                "networks.get",
+                lambda t: client.get(project=project, network=name, retry=None, timeout=t),
+                deadline=dl,
+                resource=resource,
+                permission="compute.networks.get",
+            )
+            return Network(
+                name=need(m.name, "name", resource),
+                project=project,
+                self_link=need(m.self_link, "selfLink", resource),
+                auto_create_subnetworks=bool(m.auto_create_subnetworks),
+                subnetworks=tuple(m.subnetworks),
+                peerings=tuple(
+                    Peering(
+                        name=p.name,
+                        network=need(p.network, "peering network", resource),
+                        state=need(p.state, "peering state", resource),
+                        state_details=p.state_details,
+                        export_custom_routes=bool(p.export_custom_routes),
+                        import_custom_routes=bool(p.import_custom_routes),
+                    )
+                    for p in m.peerings
+                ),
+            )
+
+        return self.cloud.fetch(("compute.network", resource), get, deadline=deadline, fresh=fresh)
+
+    def subnetwork(
+        self, ref: str, region: str | None = None, *, deadline: float, fresh: bool = False
+    ) -> Subnetwork:
+        project, name = names.compute_ref(ref, self.cloud.project)
+        region = names.segment(ref, "regions") or region or self.cloud.region
+        resource = f"projects/{project}/regions/{region}/subnetworks/{name}"
+
+        def get(dl: float) -> Subnetwork:
+            client = self.cloud.client("compute.subnetworks")
+            m = self.cloud.call(
+                "compute.subnetworks",
+                "subnetworks.get",
+                lambda t: client.get(project=project, region=region, subnetwork=name, retry=None, timeout=t),
+                deadline=dl,
+                resource=resource,
+                permission="compute.subnetworks.get",
+            )
+            return _subnetwork(m, resource)
+
+        return self.cloud.fetch(("compute.subnetwork", resource), get, deadline=deadline, fresh=fresh)
+
+    def subnetworks(
+        self, network: str, region: str | None = None, *, deadline: float, fresh: bool = False
+    ) -> tuple[Subnetwork, ...]:
+        """Subnetworks of ``network`` in ``region`` (the run's region by default)."""
+        project = names.compute_ref(network, self.cloud.project)[0]
+        region = region or self.cloud.region
+        resource = f"projects/{project}/regions/{region}/subnetworks"
+        client_name = "compute.subnetworks"
+
+        def list_all(dl: float) -> tuple[Subnetwork, ...]:
+            client = self.cloud.client(client_name)
+            out: list[Subnetwork] = []
+            for page in pages(
+                self.cloud,
+                client_name,
+                "subnetworks.list",
+                lambda tok, t: first_page(
+                    client.list(
+                        request={"project": project, "region": region, "page_token": tok},
+                        retry=None,
+                        timeout=t,
+                    )
+                ),
+                deadline=dl,
+                resource=resource,
+                permission="compute.subnetworks.list",
+            ):
+                out.extend(_subnetwork(m, resource) for m in page.items)
+            return tuple(out)
+
+        every = self.cloud.fetch(("compute.subnetworks", resource), list_all, deadline=deadline, fresh=fresh)
+        return tuple(s for s in every if same_network(s.network, network, project))
+
+    def firewalls(self, network: str, *, deadline: float, fresh: bool = False) -> tuple[Firewall, ...]:
+        project = names.compute_ref(network, self.cloud.project)[0]
+        every = self._list(
+            project,
+            "compute.firewalls",
+            "firewalls.list",
+            "compute.firewalls.list",
+            "global/firewalls",
+            _firewall,
+            deadline=deadline,
+            fresh=fresh,
+        )
+        return tuple(f for f in every if same_network(f.network, network, project))
+
+    def routes(self, network: str, *, deadline: float, fresh: bool = False) -> tuple[Route, ...]:
+        project = names.compute_ref(network, self.cloud.project)[0]
+        every = self._list(
+            project,
+            "compute.routes",
+            "routes.list",
+            "compute.routes.list",
+            "global/routes",
+            _route,
+            deadline=deadline,
+            fresh=fresh,
+        )
+        return tuple(r for r in every if same_network(r.network, network, project))
+
+    def global_addresses(
+        self, *, network: str | None = None, purpose: str | None = None, deadline: float, fresh: bool = False
+    ) -> tuple[GlobalAddress, ...]:
+        project = names.compute_ref(network, self.cloud.project)[0] if network else self.cloud.project
+        every = self._list(
+            project,
+            "compute.addresses",
+            "globalAddresses.list",
+            "compute.globalAddresses.list",
+            "global/addresses",
+            _address,
+            deadline=deadline,
+            fresh=fresh,
+        )
+        return tuple(
+            a
+            for a in every
+            if (network is None or (a.network and same_network(a.network, network, project)))
+            and (purpose is None or a.purpose == purpose)
+        )
+
+    def _list(
+        self,
+        project: str,
+        api: str,
+        method: str,
+        permission: str,
+        path: str,
+        parse: Any,
+        *,
+        deadline: float,
+        fresh: bool,
+    ) -> tuple[Any, ...]:
+        resource = f"projects/{project}/{path}"
+
+        def list_all(dl: float) -> tuple[Any, ...]:
+            client = self.cloud.client(api)
+            out: list[Any] = []
+            for page in pages(
+                self.cloud,
+                api,
+                method,
+                lambda tok, t: first_page(
+                    client.list(request={"project": project, "page_token": tok}, retry=None, timeout=t)
+                ),
+                deadline=dl,
+                resource=resource,
+                permission=permission,
+            ):
+                out.extend(parse(m, resource) for m in page.items)
+            return tuple(out)
+
+        return self.cloud.fetch((api, resource), list_all, deadline=deadline, fresh=fresh)  # type: ignore[no-any-return]
+
+
+def _subnetwork(m: Any, resource: str) -> Subnetwork:
+    return Subnetwork(
+        name=need(m.name, "name", resource),
+        region=names.last(need(m.region, "region", resource)),
+        network=need(m.network, "network", resource),
+        ip_cidr_range=need(m.ip_cidr_range, "ipCidrRange", resource),
+        self_link=m.self_link,
+        purpose=opt(m.purpose),
+        secondary_ranges=tuple((r.range_name, r.ip_cidr_range) for r in m.secondary_ip_ranges),
+    )
+
+
+def _firewall(m: Any, resource: str) -> Firewall:
+    name = need(m.name, "name", resource)
+    where = f"{resource}/{name}"
+    allow, deny = list(m.allowed), list(m.denied)
+    if bool(allow) == bool(deny):
+        need(None, "exactly one of allowed/denied", where)
+    rules = tuple(
+        Rule(protocol=need(r.I_p_protocol, "IPProtocol", where), ports=tuple(r.ports))
+        for r in (allow or deny)
+    )
+    return Firewall(
+        name=name,
+        network=need(m.network, "network", where),
+        direction=need(m.direction, "direction", where),
+        # Unset priority means 1000 (the API default), not 0 (the highest priority).
+        priority=int(m.priority) if "priority" in m else 1000,
+        action="allow" if allow else "deny",
+        rules=rules,
+        source_ranges=tuple(m.source_ranges),
+        destination_ranges=tuple(m.destination_ranges),
+        source_tags=tuple(m.source_tags),
+        target_tags=tuple(m.target_tags),
+        target_service_accounts=tuple(m.target_service_accounts),
+        disabled=bool(m.disabled),
+    )
+
+
+_NEXT_HOPS = (
+    "gateway",
+    "instance",
+    "ip",
+    "network",
+    "peering",
+    "ilb",
+    "vpn_tunnel",
+    "hub",
+    "interconnect_attachment",
+)
+
+
+def _route(m: Any, resource: str) -> Route:
+    name = need(m.name, "name", resource)
+    where = f"{resource}/{name}"
+    kind, hop = next(
+        ((k, getattr(m, f"next_hop_{k}")) for k in _NEXT_HOPS if getattr(m, f"next_hop_{k}")), ("", "")
+    )
+    return Route(
+        name=name,
+        network=need(m.network, "network", where),
+        dest_range=need(m.dest_range, "destRange", where),
+        priority=int(m.priority) if "priority" in m else 1000,
+        next_hop=need(hop, "next hop", where),
+        next_hop_type=kind,
+        tags=tuple(m.tags),
+        route_type=opt(m.route_type),
+    )
+
+
+def _address(m: Any, resource: str) -> GlobalAddress:
+    name = need(m.name, "name", resource)
+    where = f"{resource}/{name}"
+    return GlobalAddress(
+        name=name,
+        address=need(m.address, "address", where),
+        prefix_length=int(m.prefix_length),
+        purpose=opt(m.purpose),
+        network=opt(m.network),
+        address_type=opt(m.address_type),
+        status=opt(m.status),
+    )

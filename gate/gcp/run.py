@@ -1,0 +1,250 @@
+"""Cloud Run Admin API v2: services and revisions (facts in ``facts_run``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gate.errors import ApiError
+from gate.gcp import names
+from gate.gcp.facts import Sensitive, enum_name, need, opt, timestamp
+from gate.gcp.facts_run import (
+    Condition,
+    Container,
+    EnvVar,
+    NetworkInterface,
+    Revision,
+    SecretRef,
+    Service,
+    TrafficStatus,
+    TrafficTarget,
+    VpcAccess,
+)
+from gate.gcp.paging import first_page, pages
+
+if TYPE_CHECKING:
+    from gate.gcp.cloud import Cloud
+
+
+class RunProvider:
+    def __init__(self, cloud: Cloud) -> None:
+        self.cloud = cloud
+        self.parent = f"projects/{cloud.project}/locations/{cloud.region}"
+
+    def service_name(self, name: str) -> str:
+        return names.full(name, self.parent, "services")
+
+    def revision_name(self, name: str, service: str) -> str:
+        return names.full(name, self.service_name(service), "revisions")
+
+    def service(self, name: str, *, deadline: float, fresh: bool = False) -> Service:
+        full = self.service_name(name)
+        return self.cloud.fetch(
+            ("run.service", full),
+            lambda dl: parse_service(self._get_service(full, dl)),
+            deadline=deadline,
+            fresh=fresh,
+        )
+
+    def revision(self, name: str, service: str, *, deadline: float, fresh: bool = False) -> Revision:
+        full = self.revision_name(name, service)
+
+        def get(dl: float) -> Revision:
+            client = self.cloud.client("run.revisions")
+            msg = self.cloud.call(
+                "run",
+                "GetRevision",
+                lambda t: client.get_revision(name=full, retry=None, timeout=t),
+                deadline=dl,
+                resource=full,
+                permission="run.revisions.get",
+            )
+            return parse_revision(msg)
+
+        return self.cloud.fetch(("run.revision", full), get, deadline=deadline, fresh=fresh)
+
+    def revisions(self, service: str, *, deadline: float, fresh: bool = False) -> tuple[Revision, ...]:
+        parent = self.service_name(service)
+
+        def list_all(dl: float) -> tuple[Revision, ...]:
+            client = self.cloud.client("run.revisions")
+            out: list[Revision] = []
+            for page in pages(
+                self.cloud,
+                "run",
+                "ListRevisions",
+                lambda token, t: first_page(
+                    client.list_revisions(
+                        request={"parent": parent, "page_token": token}, retry=None, timeout=t
+                    )
+                ),
+                deadline=dl,
+                resource=parent,
+                permission="run.revisions.list",
+            ):
+                out.extend(parse_revision(r) for r in page.revisions)
+            return tuple(out)
+
+        return self.cloud.fetch(("run.revisions", parent), list_all, deadline=deadline, fresh=fresh)
+
+    def update_traffic(
+        self, service: str, revision: str, etag: str, *, deadline: float, percent: int = 100
+    ) -> str:
+        """Send ``percent`` of traffic to ``revision`` (PATCH guarded by ``etag``); returns the operation.
+
+        The service is re-read and sent back whole with only ``traffic`` changed, so
+        nothing else in its spec moves; the etag makes the server refuse the update
+        if the service changed since the gate read it.
+        """
+        from google.cloud import run_v2
+
+        full = self.service_name(service)
+        raw = self._get_service(full, deadline)
+        if raw.etag != etag:
+            raise ApiError(
+                "run",
+                "the service changed since it was checked (etag mismatch); re-run the gate",
+                code=409,
+                status="ABORTED",
+                resource=full,
+            )
+        rev = names.last(revision)
+        targets = [
+            run_v2.TrafficTarget(
+                type_=run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION,
+                revision=rev,
+                percent=percent,
+            )
+        ]
+        if percent < 100:
+            targets.append(
+                run_v2.TrafficTarget(
+                    type_=run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST,
+                    percent=100 - percent,
+                )
+            )
+        raw.traffic = targets
+        client = self.cloud.client("run")
+        op = self.cloud.call(
+            "run",
+            "UpdateService",
+            lambda t: client.update_service(
+                request={"service": raw, "update_mask": {"paths": ["traffic"]}}, retry=None, timeout=t
+            ),
+            deadline=deadline,
+            resource=full,
+            permission="run.services.update",
+        )
+        return str(op.operation.name)
+
+    def _get_service(self, full: str, deadline: float) -> Any:
+        client = self.cloud.client("run")
+        return self.cloud.call(
+            "run",
+            "GetService",
+            lambda t: client.get_service(name=full, retry=None, timeout=t),
+            deadline=deadline,
+            resource=full,
+            permission="run.services.get",
+        )
+
+
+def parse_condition(c: Any) -> Condition:
+    reason = ""
+    for field in ("reason", "revision_reason", "execution_reason"):
+        if field in c:
+            reason = enum_name(getattr(c, field))
+            break
+    return Condition(
+        type=c.type_,
+        state=enum_name(c.state),
+        reason=reason,
+        message=c.message,
+        severity=enum_name(c.severity) if c.severity else "",
+        last_transition_time=timestamp(c.last_transition_time),
+    )
+
+
+def parse_service(s: Any) -> Service:
+    name = need(s.name, "name", "run service")
+    return Service(
+        name=name,
+        generation=need(int(s.generation), "generation", name),
+        observed_generation=int(s.observed_generation),
+        reconciling=bool(s.reconciling),
+        terminal_condition=parse_condition(s.terminal_condition) if "terminal_condition" in s else None,
+        conditions=tuple(parse_condition(c) for c in s.conditions),
+        latest_created_revision=opt(s.latest_created_revision),
+        latest_ready_revision=opt(s.latest_ready_revision),
+        uri=opt(s.uri),
+        urls=tuple(s.urls),
+        traffic=tuple(
+            TrafficTarget(
+                type=enum_name(t.type_), percent=int(t.percent), revision=opt(t.revision), tag=opt(t.tag)
+            )
+            for t in s.traffic
+        ),
+        traffic_statuses=tuple(
+            TrafficStatus(
+                type=enum_name(t.type_),
+                percent=int(t.percent),
+                revision=opt(t.revision),
+                tag=opt(t.tag),
+                uri=opt(t.uri),
+            )
+            for t in s.traffic_statuses
+        ),
+        etag=s.etag,
+    )
+
+
+def _env(e: Any) -> EnvVar:
+    if "value_source" in e and "secret_key_ref" in e.value_source:
+        ref = e.value_source.secret_key_ref
+        return EnvVar(name=e.name, secret=SecretRef(secret=ref.secret, version=ref.version or "latest"))
+    return EnvVar(name=e.name, value=Sensitive(e.value))
+
+
+def _parent_service(service: str, revision: str) -> str:
+    # The API's `service` may be the short name; facts always carry the full one.
+    derived = revision.rsplit("/", 2)[0]
+    if not service:
+        return derived
+    return service if service.startswith("projects/") else f"{derived.rsplit('/', 1)[0]}/{service}"
+
+
+def parse_revision(r: Any) -> Revision:
+    name = need(r.name, "name", "run revision")
+    vpc = None
+    if "vpc_access" in r:
+        v = r.vpc_access
+        egress = enum_name(v.egress)
+        vpc = VpcAccess(
+            connector=opt(v.connector),
+            egress=None if egress.endswith("UNSPECIFIED") else egress,
+            network_interfaces=tuple(
+                NetworkInterface(network=opt(n.network), subnetwork=opt(n.subnetwork), tags=tuple(n.tags))
+                for n in v.network_interfaces
+            ),
+        )
+    sql: list[str] = []
+    for vol in r.volumes:
+        if "cloud_sql_instance" in vol:
+            sql.extend(vol.cloud_sql_instance.instances)
+    return Revision(
+        name=name,
+        service=_parent_service(r.service, name),
+        generation=int(r.generation),
+        create_time=timestamp(r.create_time) if "create_time" in r else None,
+        reconciling=bool(r.reconciling),
+        conditions=tuple(parse_condition(c) for c in r.conditions),
+        containers=tuple(
+            Container(
+                name=c.name, image=need(c.image, "container image", name), env=tuple(_env(e) for e in c.env)
+            )
+            for c in r.containers
+        ),
+        vpc_access=vpc,
+        cloudsql_instances=tuple(sql),
+        service_account=opt(r.service_account),
+        log_uri=opt(r.log_uri),
+    )

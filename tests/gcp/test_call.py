@@ -1,0 +1,257 @@
+"""Retries, deadlines and error mapping, with faults injected by the emulator."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from gate.emulator import Emulator, Fault
+from gate.errors import ApiError, MissingFactError, NotFoundError
+from gate.gcp.cloud import Cloud
+from gate.gcp.connection import Connection
+from tests.gcp.conftest import PROJECT, REGION, SERVICE, sent, soon
+
+
+def test_concurrent_askers_share_one_request(cloud, emu):
+    emu.add_fault(Fault(api="run", delay=0.3, times=1))  # keep the first call in flight
+    barrier = threading.Barrier(12)
+    results, errors = [], []
+
+    def ask() -> None:
+        barrier.wait()
+        try:
+            results.append(cloud.run.service("netra-backend-staging", deadline=soon()))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=ask) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 12
+    assert len(sent(emu, "run")) == 1
+    assert cloud.stats.calls[("run", "GetService")] == 1
+
+
+def test_fresh_refetches_and_updates_the_memo(cloud, emu):
+    cloud.run.service("netra-backend-staging", deadline=soon())
+    cloud.run.service("netra-backend-staging", deadline=soon())
+    assert len(sent(emu, "run")) == 1
+    cloud.run.service("netra-backend-staging", deadline=soon(), fresh=True)
+    assert len(sent(emu, "run")) == 2
+    cloud.run.service("netra-backend-staging", deadline=soon())
+    assert len(sent(emu, "run")) == 2
+
+
+def test_failures_are_not_memoised(cloud, emu):
+    emu.add_fault(Fault(api="run", status=403, times=1))
+    with pytest.raises(ApiError):
+        cloud.run.service("netra-backend-staging", deadline=soon())
+    assert cloud.run.service("netra-backend-staging", deadline=soon()).generation == 7
+
+
+def test_403_names_api_code_status_and_permission(cloud, emu):
+    emu.add_fault(Fault(api="run", status=403))
+    with pytest.raises(ApiError) as e:
+        cloud.run.service("netra-backend-staging", deadline=soon())
+    err = e.value
+    assert not isinstance(err, NotFoundError)
+    assert (err.api, err.code, err.status, err.permission) == (
+        "run",
+        403,
+        "PERMISSION_DENIED",
+        "run.services.get",
+    )
+    assert str(err).startswith("run: HTTP 403 PERMISSION_DENIED: GetService: ")
+    assert "needs permission run.services.get" in str(err)
+    assert "Authorization" not in str(err) and "Bearer" not in str(err)
+    assert len(sent(emu, "run")) == 1  # never retried
+
+
+def test_403_api_disabled_is_said(cloud, emu):
+    emu.add_fault(
+        Fault(
+            api="redis",
+            status=403,
+            message=(
+                "Cloud Memorystore for Redis API has not been used in project 701982941522 "
+                "before or it is disabled."
+            ),
+        )
+    )
+    with pytest.raises(ApiError) as e:
+        cloud.redis.instance("staging-redis-f1adc35c", deadline=soon())
+    assert "may be disabled" in str(e.value) and e.value.permission == "redis.instances.get"
+
+
+def test_404_is_not_found_naming_the_resource_and_not_retried(cloud, emu):
+    with pytest.raises(NotFoundError) as e:
+        cloud.vpcaccess.connector("missing-connector", deadline=soon())
+    assert e.value.resource == f"projects/{PROJECT}/locations/{REGION}/connectors/missing-connector"
+    assert "missing-connector" in str(e.value)
+    assert len(sent(emu, "vpcaccess")) == 1
+
+
+def test_429_then_success_within_the_deadline(cloud, emu):
+    emu.add_fault(Fault(api="run", status=429, times=2))
+    started = time.monotonic()
+    s = cloud.run.service("netra-backend-staging", deadline=soon(5))
+    assert s.generation == 7 and time.monotonic() - started < 5
+    assert [r.status for r in sent(emu, "run")] == [429, 429, 200]
+    assert cloud.stats.calls[("run", "GetService")] == 3
+
+
+def test_persistent_503_is_bounded_by_the_deadline(cloud, emu):
+    emu.add_fault(Fault(api="run", status=503))
+    started = time.monotonic()
+    with pytest.raises(ApiError) as e:
+        cloud.run.service("netra-backend-staging", deadline=started + 1.0)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.0 + 0.5
+    assert e.value.code == 503 and e.value.status == "UNAVAILABLE"
+    assert len(sent(emu, "run")) >= 2
+
+
+@pytest.mark.parametrize("code", [400, 409])
+def test_client_errors_are_not_retried(cloud, emu, code):
+    emu.add_fault(Fault(api="run", status=code))
+    with pytest.raises(ApiError) as e:
+        cloud.run.service("netra-backend-staging", deadline=soon())
+    assert e.value.code == code and len(sent(emu, "run")) == 1
+
+
+def test_hang_past_the_timeout_is_timed_out(cloud, emu):
+    emu.add_fault(Fault(api="secretmanager", hang=True))
+    started = time.monotonic()
+    with pytest.raises(ApiError) as e:
+        cloud.secrets.secret("jwt-secret-key-staging", deadline=started + 0.5)
+    assert "timed out after 0.5s" in str(e.value)
+    assert time.monotonic() - started < 0.5 + 1.0
+
+
+def test_connection_reset_is_retried(cloud, emu):
+    emu.add_fault(Fault(api="sqladmin", reset=True, times=1))
+    inst = cloud.sql.instance("staging-shared-postgres", deadline=soon())
+    assert inst.state == "RUNNABLE" and len(sent(emu, "sqladmin")) == 2
+
+
+def test_malformed_json_is_an_api_error(cloud, emu):
+    emu.add_fault(Fault(api="redis", malformed=True))
+    with pytest.raises(ApiError) as e:
+        cloud.redis.instance("staging-redis-f1adc35c", deadline=soon())
+    assert "malformed response" in str(e.value) and len(sent(emu, "redis")) == 1
+
+
+def test_malformed_json_from_logging_is_an_api_error(cloud, emu):
+    import datetime as dt
+
+    emu.add_fault(Fault(api="logging", malformed=True))
+    end = dt.datetime.now(dt.timezone.utc)
+    with pytest.raises(ApiError, match="malformed response"):
+        cloud.logs.entries("", start=end - dt.timedelta(minutes=5), end=end, max_entries=10, deadline=soon())
+
+
+@pytest.mark.parametrize(
+    ("api", "field", "read"),
+    [
+        ("run", "generation", lambda c: c.run.service("netra-backend-staging", deadline=soon())),
+        ("redis", "state", lambda c: c.redis.instance("staging-redis-f1adc35c", deadline=soon())),
+        ("redis", "host", lambda c: c.redis.instance("staging-redis-f1adc35c", deadline=soon())),
+        ("sqladmin", "settings.tier", lambda c: c.sql.instance("staging-shared-postgres", deadline=soon())),
+        ("vpcaccess", "ipCidrRange", lambda c: c.vpcaccess.connector("staging-connector", deadline=soon())),
+        (
+            "secretmanager",
+            "state",
+            lambda c: c.secrets.version("jwt-secret-key-staging", "1", deadline=soon()),
+        ),
+    ],
+)
+def test_a_needed_field_missing_is_a_missing_fact(cloud, emu, api, field, read):
+    emu.add_fault(Fault(api=api, drop=(field,)))
+    with pytest.raises(MissingFactError) as e:
+        read(cloud)
+    assert field.split(".")[-1].lower() in str(e.value).lower()
+
+
+def test_followers_time_out_on_their_own_deadline(cloud, emu):
+    emu.add_fault(Fault(api="run", delay=1.0, times=1))
+    leader = threading.Thread(target=lambda: cloud.run.service("netra-backend-staging", deadline=soon(3)))
+    leader.start()
+    time.sleep(0.1)
+    started = time.monotonic()
+    with pytest.raises(ApiError, match="timed out waiting"):
+        cloud.run.service("netra-backend-staging", deadline=started + 0.2)
+    assert time.monotonic() - started < 0.2 + 0.6
+    leader.join()
+    assert len(sent(emu, "run")) == 1
+
+
+def test_pool_is_sized_for_the_run(emu):
+    cloud = Cloud(Connection(emulator_host=emu.api_host), PROJECT, REGION, concurrency=40)
+    client = cloud.client("run")
+    adapter = client.transport._session.get_adapter(f"http://{emu.api_host}/")
+    assert adapter._pool_maxsize == 40
+    assert cloud.client("run") is client  # once per API per run
+
+
+def test_many_threads_do_not_exhaust_the_pool(emu, caplog):
+    cloud = Cloud(Connection(emulator_host=emu.api_host), PROJECT, REGION, concurrency=24)
+    emu.add_fault(Fault(api="run", delay=0.1, times=24))
+    barrier = threading.Barrier(24)
+    errors: list[Exception] = []
+
+    def ask(i: int) -> None:
+        barrier.wait()
+        try:
+            cloud.run.service(f"svc-{i}", deadline=soon())
+        except NotFoundError:
+            pass
+        except Exception as e:  # pragma: no cover
+            errors.append(e)
+
+    with caplog.at_level("WARNING", logger="urllib3"):
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(24)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    emu.clear_faults()
+    assert errors == []
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
+
+
+def test_stats_count_calls_and_resources(cloud):
+    cloud.run.service("netra-backend-staging", deadline=soon())
+    cloud.run.service("netra-backend-staging", deadline=soon())
+    cloud.redis.instance("staging-redis-f1adc35c", deadline=soon())
+    d = cloud.stats.as_dict()
+    assert d["calls"] == {"redis GetInstance": 1, "run GetService": 1}
+    assert d["total"] == 2 and d["distinct_resources"] == 2
+    assert ("run", SERVICE) in cloud.stats.resources
+
+
+def test_endpoint_override_and_emulator_precedence():
+    c = Cloud(Connection(endpoints={"run": "https://run-psc.example.internal"}), PROJECT, REGION)
+    assert c.endpoint("run") == "https://run-psc.example.internal"
+    assert c.endpoint("run.revisions") == "https://run-psc.example.internal"
+    assert c.endpoint("redis") is None
+    e = Cloud(Connection(emulator_host="127.0.0.1:1", endpoints={"run": "https://x"}), PROJECT, REGION)
+    assert e.endpoint("run") == "http://127.0.0.1:1"
+
+
+def test_unknown_api_is_a_bug(cloud):
+    with pytest.raises(ValueError, match="unknown API"):
+        cloud.client("bigquery")
+
+
+def test_deadline_already_past_sends_nothing(cloud, emu):
+    with pytest.raises(ApiError, match="deadline reached"):
+        cloud.run.service("netra-backend-staging", deadline=time.monotonic() - 1)
+    assert sent(emu, "run") == []
+
+
+def test_emulator_fixture_is_isolated(emu: Emulator):
+    assert emu.api_host.startswith("127.0.0.1:")

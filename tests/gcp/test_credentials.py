@@ -1,0 +1,153 @@
+"""Import cost and credential discovery, in clean subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gate.errors import CredentialsError
+from gate.gcp.connection import Connection, resolve_credentials
+
+
+def _closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return int(port)
+
+
+def _clean_env(home: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GOOGLE_", "GCE_", "CLOUDSDK_", "GATE_")) and k != "NO_GCE_CHECK"
+    }
+    env["HOME"] = str(home)
+    env["GCE_METADATA_HOST"] = f"127.0.0.1:{_closed_port()}"
+    env["GCE_METADATA_IP"] = env["GCE_METADATA_HOST"]
+    return env
+
+
+def test_importing_cloud_imports_no_google_client():
+    code = (
+        "import sys, gate.gcp.cloud, gate.gcp.run, gate.gcp.logs, gate.gcp.netmgmt, gate.gcp.compute;"
+        "print([m for m in sys.modules if m.startswith(('google.cloud', 'google.api_core', 'grpc'))])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_missing_credentials_fail_fast_with_the_login_hint(tmp_path):
+    code = (
+        "import time, json\n"
+        "from gate.errors import CredentialsError\n"
+        "from gate.gcp.connection import Connection, resolve_credentials\n"
+        "t = time.monotonic()\n"
+        "try:\n"
+        "    resolve_credentials(Connection())\n"
+        "    print(json.dumps({'error': None}))\n"
+        "except CredentialsError as e:\n"
+        "    print(json.dumps({'error': str(e), 'elapsed': time.monotonic() - t}))\n"
+    )
+    started = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_clean_env(tmp_path),
+        timeout=30,
+    )
+    wall = time.monotonic() - started
+    result = json.loads(out.stdout)
+    assert result["error"] is not None
+    assert "gcloud auth application-default login" in result["error"]
+    assert "--world FILE to try offline" in result["error"]
+    assert result["elapsed"] < 3.0 and wall < 6.0
+
+
+def test_unreadable_adc_file_is_a_credentials_error(tmp_path, monkeypatch):
+    bad = tmp_path / "creds.json"
+    bad.write_text("{not json")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(bad))
+    with pytest.raises(CredentialsError, match="gcloud auth application-default login"):
+        resolve_credentials(Connection())
+
+
+def test_adc_file_with_impersonation(tmp_path, monkeypatch):
+    user = {
+        "type": "authorized_user",
+        "client_id": "x.apps.googleusercontent.com",
+        "client_secret": "s",
+        "refresh_token": "r",
+    }
+    cfg = tmp_path / "gcloud"
+    cfg.mkdir()
+    (cfg / "application_default_credentials.json").write_text(json.dumps(user))
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(cfg))
+    creds = resolve_credentials(Connection(impersonate="gate@p.iam.gserviceaccount.com"))
+    from google.auth import impersonated_credentials
+
+    assert isinstance(creds, impersonated_credentials.Credentials)
+    assert creds.service_account_email == "gate@p.iam.gserviceaccount.com"
+
+
+def test_emulator_uses_anonymous_credentials():
+    from google.auth.credentials import AnonymousCredentials
+
+    assert isinstance(resolve_credentials(Connection(emulator_host="127.0.0.1:1")), AnonymousCredentials)
+
+
+def test_from_env_reads_the_emulator_host():
+    conn = Connection.from_env(endpoints={"run": "https://x"}, env={"GATE_EMULATOR_HOST": "127.0.0.1:9"})
+    assert conn.emulator_host == "127.0.0.1:9" and conn.endpoints == {"run": "https://x"}
+    assert Connection.from_env(env={}).emulator_host is None
+
+
+_PROBE = (
+    "import time, json\n"
+    "from gate.errors import CredentialsError\n"
+    "from gate.gcp.connection import Connection, resolve_credentials\n"
+    "t = time.monotonic()\n"
+    "try:\n"
+    "    c = resolve_credentials(Connection())\n"
+    "    kind = type(c).__module__ + '.' + type(c).__name__\n"
+    "    print(json.dumps({'type': kind, 'elapsed': time.monotonic() - t}))\n"
+    "except CredentialsError as e:\n"
+    "    print(json.dumps({'error': str(e), 'elapsed': time.monotonic() - t}))\n"
+)
+
+
+def test_a_silent_metadata_server_costs_about_a_second_not_twelve(tmp_path):
+    # Accepts connections but never answers: google.auth.default() spends ~12 s here.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        env = _clean_env(tmp_path)
+        env["GCE_METADATA_HOST"] = env["GCE_METADATA_IP"] = f"127.0.0.1:{silent.getsockname()[1]}"
+        out = subprocess.run(
+            [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, env=env, timeout=30
+        )
+    result = json.loads(out.stdout)
+    assert "error" in result and result["elapsed"] < 3.0
+
+
+def test_a_metadata_server_gives_compute_credentials(tmp_path):
+    from tests.servers import respond, serve
+
+    with serve({"*": respond(200, "computeMetadata/", headers={"Metadata-Flavor": "Google"})}) as base:
+        env = _clean_env(tmp_path)
+        env["GCE_METADATA_HOST"] = env["GCE_METADATA_IP"] = str(base).removeprefix("http://")
+        out = subprocess.run(
+            [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, env=env, timeout=30
+        )
+    assert json.loads(out.stdout)["type"] == "google.auth.compute_engine.credentials.Credentials"

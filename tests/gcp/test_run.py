@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import pytest
+
+from gate.errors import NotFoundError
+from gate.gcp.facts import Sensitive
+from tests.gcp.conftest import LOC, REVISION, SERVICE, sent, soon
+
+
+def test_service_facts_by_short_name(cloud, emu):
+    s = cloud.run.service("netra-backend-staging", deadline=soon())
+    assert s.name == SERVICE and s.short_name == "netra-backend-staging"
+    assert (s.generation, s.observed_generation) == (7, 7)
+    assert s.terminal_condition is not None and s.terminal_condition.succeeded
+    assert s.terminal_condition.last_transition_time is not None
+    failed = s.condition("ConfigurationsReady")
+    assert failed is not None
+    assert (failed.state, failed.reason, failed.message) == (
+        "CONDITION_FAILED",
+        "CONTAINER_MISSING",
+        "image gone",
+    )
+    assert s.latest_ready_revision == s.latest_created_revision == REVISION
+    assert s.uri == "https://netra-backend-staging-pnovr5vsba-uc.a.run.app"
+    assert len(s.urls) == 2
+    assert s.traffic[0].type == "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST" and s.traffic[0].percent == 100
+    assert s.traffic[0].revision is None
+    canary = next(t for t in s.traffic_statuses if t.tag == "canary")
+    assert canary.uri == "https://canary---netra-backend-staging-pnovr5vsba-uc.a.run.app"
+    assert s.etag == '"abc123"'
+    assert [(r.api, r.method, r.path) for r in emu.requests] == [("run", "GET", f"/v2/{SERVICE}")]
+
+
+def test_full_name_and_short_name_share_the_memo(cloud, emu):
+    cloud.run.service(SERVICE, deadline=soon())
+    cloud.run.service("netra-backend-staging", deadline=soon())
+    assert len(sent(emu, "run")) == 1
+
+
+def test_revision_facts(cloud):
+    r = cloud.run.revision("netra-backend-staging-00042-abc", "netra-backend-staging", deadline=soon())
+    assert r.name == REVISION and r.service == SERVICE
+    assert r.create_time is not None and r.create_time.year == 2025
+    unhealthy = r.condition("ContainerHealthy")
+    assert unhealthy is not None and unhealthy.reason == "HEALTH_CHECK_CONTAINER_ERROR"
+    (c,) = r.containers
+    assert c.image == "gcr.io/netra-staging/backend:abc"
+    db = c.env_var("DATABASE_URL")
+    assert db is not None and db.is_literal and isinstance(db.value, Sensitive)
+    assert db.value.reveal() == "postgres://u:hunter2@db/x"
+    assert "hunter2" not in repr(r) and "hunter2" not in str(db) and "hunter2" not in f"{db.value}"
+    jwt = c.env_var("JWT_SECRET_KEY")
+    assert jwt is not None and jwt.value is None
+    assert jwt.secret is not None and (jwt.secret.secret, jwt.secret.version) == (
+        "jwt-secret-key-staging",
+        "latest",
+    )
+    assert r.vpc_access is not None
+    assert r.vpc_access.connector == f"{LOC}/connectors/staging-connector"
+    assert r.vpc_access.egress == "PRIVATE_RANGES_ONLY" and r.vpc_access.network_interfaces == ()
+    assert r.cloudsql_instances == ("netra-staging:us-central1:staging-shared-postgres",)
+    assert r.service_account == "backend@netra-staging.iam.gserviceaccount.com"
+
+
+def test_revisions_list(cloud):
+    revs = cloud.run.revisions("netra-backend-staging", deadline=soon())
+    assert [r.name for r in revs] == [REVISION]
+
+
+def test_missing_service_is_not_found_naming_it(cloud):
+    with pytest.raises(NotFoundError) as e:
+        cloud.run.service("nope", deadline=soon())
+    assert e.value.code == 404 and e.value.resource == f"{LOC}/services/nope"
+    assert f"{LOC}/services/nope" in str(e.value)
+
+
+def test_update_traffic_patches_with_the_etag(cloud, emu):
+    s = cloud.run.service("netra-backend-staging", deadline=soon())
+    op = cloud.run.update_traffic("netra-backend-staging", REVISION, s.etag, deadline=soon())
+    assert "/operations/" in op
+    after = cloud.run.service("netra-backend-staging", deadline=soon(), fresh=True)
+    assert [(t.type, t.revision, t.percent) for t in after.traffic] == [
+        ("TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "netra-backend-staging-00042-abc", 100)
+    ]
+    patch = sent(emu, "run", "PATCH")
+    assert len(patch) == 1 and patch[0].query.get("updateMask") == ["traffic"]
