@@ -40,7 +40,9 @@ def write_policy(tmp_path: Path, url: str) -> Path:
 
 def gate(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "GATE_EMULATOR_HOST"}
-    return subprocess.run([sys.executable, "-m", "gate", *args], capture_output=True, text=True, timeout=60, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "gate", *args], capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 def test_healthy_endpoint_exits_0(tmp_path: Path) -> None:
@@ -89,8 +91,15 @@ def test_only_check_raising_exits_3(tmp_path: Path, script_type: None) -> None:
 def test_multiple_formats_to_files(tmp_path: Path) -> None:
     with serve({"/health": json_body({"status": "healthy"})}) as base:
         r = gate(
-            "check", "--policy", str(write_policy(tmp_path, base + "/health")),
-            "-f", "text,json,junit", "-o", f"json={tmp_path}/r.json", "-o", f"junit={tmp_path}/r.xml",
+            "check",
+            "--policy",
+            str(write_policy(tmp_path, base + "/health")),
+            "-f",
+            "text,json,junit",
+            "-o",
+            f"json={tmp_path}/r.json",
+            "-o",
+            f"junit={tmp_path}/r.xml",
         )
     assert r.returncode == 0
     assert json.loads((tmp_path / "r.json").read_text())["exitCode"] == 0
@@ -100,7 +109,10 @@ def test_multiple_formats_to_files(tmp_path: Path) -> None:
 
 def test_invalid_policy_exits_2_without_traceback(tmp_path: Path) -> None:
     p = tmp_path / "bad.yaml"
-    p.write_text("apiVersion: gate/v1\nproject: demo\nregion: r\nchecks:\n  - id: x\n    type: http.health\n    retry: {interval: ten}\n    with: {url: 'http://127.0.0.1:1/'}\n")
+    p.write_text(
+        "apiVersion: gate/v1\nproject: demo\nregion: r\nchecks:\n  - id: x\n    type: http.health\n"
+        "    retry: {interval: ten}\n    with: {url: 'http://127.0.0.1:1/'}\n"
+    )
     r = gate("check", "--policy", str(p))
     assert r.returncode == 2
     assert f"{p}:7:" in r.stderr and "retry.interval" in r.stderr and "Traceback" not in r.stderr
@@ -111,14 +123,22 @@ def test_project_convention_finds_policy(tmp_path: Path) -> None:
     with serve({"/health": json_body({"status": "healthy"})}) as base:
         (tmp_path / "policies" / "demo.yaml").write_text(POLICY.format(url=base + "/health"))
         env = {k: v for k, v in os.environ.items() if k != "GATE_EMULATOR_HOST"}
-        r = subprocess.run([sys.executable, "-m", "gate", "check", "--project", "demo"], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=60, env=env)
+        r = subprocess.run(
+            [sys.executable, "-m", "gate", "check", "--project", "demo"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_help_imports_no_google_client() -> None:
-    code = "import sys; from gate.cli import main\ntry:\n main(['--help'])\nexcept SystemExit: pass\n" \
-           "bad=[m for m in sys.modules if m.startswith(('google','httpx','gate.gcp','gate.emulator'))]\n" \
-           "print('IMPORTED', bad)"
+    code = (
+        "import sys; from gate.cli import main\ntry:\n main(['--help'])\nexcept SystemExit: pass\n"
+        "bad=[m for m in sys.modules if m.startswith(('google','httpx','gate.gcp','gate.emulator'))]\n"
+        "print('IMPORTED', bad)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "IMPORTED []" in r.stdout, r.stdout

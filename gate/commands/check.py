@@ -146,6 +146,17 @@ def progress_printer(show: bool | None, check_ids: list[str]) -> Any:
     "--color/--no-color", default=None, help="Colour the text report (default: when stdout is a terminal)."
 )
 @click.option("--verbose", "-v", is_flag=True, help="Show every attempt.")
+@click.option(
+    "--promote",
+    "promote_service",
+    metavar="SERVICE",
+    help="On PASS only, send 100% of SERVICE's traffic to the revision the checks judged (etag-guarded).",
+)
+@click.option(
+    "--promote-tag",
+    metavar="TAG",
+    help="With --promote: promote the revision behind this traffic tag (default: latest created).",
+)
 @error_boundary
 def command(
     project: str | None,
@@ -162,6 +173,8 @@ def command(
     progress: bool | None,
     color: bool | None,
     verbose: bool,
+    promote_service: str | None = None,
+    promote_tag: str | None = None,
 ) -> int:
     """Run a policy and decide whether the deploy may proceed.
 
@@ -188,10 +201,25 @@ def command(
     def on_progress(check_id: str, status: Status | None, attempt: int, summary: str) -> None:
         printer.update(check_id, status.value if status else None, attempt, summary)
 
+    if promote_tag and not promote_service:
+        raise UsageError("--promote-tag needs --promote SERVICE")
+    promotion = None
     try:
-        report = execute(policy, options, on_progress if printer else None)
+        if promote_service:
+            from gate.promote import check_and_promote
+
+            report, promotion = check_and_promote(
+                policy, options, on_progress if printer else None, service=promote_service, tag=promote_tag
+            )
+        else:
+            report = execute(policy, options, on_progress if printer else None)
     finally:
         if printer:
             printer.finish()
     emit(report, targets, color=sys.stdout.isatty() if color is None else color, verbose=verbose)
+    if promotion is not None:
+        # stderr: stdout carries only the chosen report formats.
+        for line in promotion.lines():
+            click.echo(line, err=True)
+        return promotion.exit_code
     return report.exit_code
