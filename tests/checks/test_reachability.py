@@ -1,0 +1,392 @@
+"""network.reachability against the emulator over HTTP, through the official clients."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from gate.checks.reachability import Reachability
+from gate.context import AttemptContext, RunContext
+from gate.emulator import Emulator, Fault, load_world, parse_world
+from gate.engine import Engine, EngineOptions, outcome_from_exception
+from gate.errors import NotFoundError
+from gate.gcp.cloud import Cloud
+from gate.gcp.connection import Connection
+from gate.model import CheckSpec, Outcome, Policy, Status
+
+PROJECT, REGION = "netra-staging", "us-central1"
+HERE = Path(__file__).parent / "worlds"
+SHIPPED = Path(__file__).parents[2] / "gate" / "emulator" / "worlds"
+BASE: dict[str, Any] = yaml.safe_load((HERE / "net-base.yaml").read_text())
+NET = "https://www.googleapis.com/compute/v1/projects/netra-staging/global/networks"
+HOP_NAMES = ["vpc-access", "connector", "egress", "network", "firewall", "destination"]
+REDIS = {"service": "backend", "redis": "cache"}
+
+
+def variant(change: Callable[[dict[str, Any]], None] | None = None) -> Any:
+    data = copy.deepcopy(BASE)
+    if change:
+        change(data)
+    return parse_world(yaml.safe_dump(data, sort_keys=False), "<net-base variant>")
+
+
+@pytest.fixture
+def world() -> Iterator[Callable[..., Emulator]]:
+    started: list[Emulator] = []
+
+    def start(w: Any = None) -> Emulator:
+        emu = Emulator(w if w is not None else variant(), port=0)
+        emu.__enter__()
+        started.append(emu)
+        return emu
+
+    yield start
+    for emu in started:
+        emu.__exit__(None, None, None)
+
+
+def attempt(emu: Emulator, params: dict[str, Any], project: str = PROJECT) -> Outcome:
+    cloud = Cloud(Connection(emulator_host=emu.api_host), project, REGION)
+    run = RunContext(project=project, region=REGION, cloud=cloud)
+    check = Reachability(CheckSpec("reach", "network.reachability", params))
+    return check.attempt(AttemptContext(run, "reach", time.monotonic() + 10))
+
+
+def hops(out: Outcome) -> list[tuple[str, str]]:
+    return [(h["hop"], h["state"]) for h in out.evidence["hops"]]
+
+
+def deletes(emu: Emulator) -> int:
+    return sum(1 for r in emu.requests if r.api == "networkmanagement" and r.method == "DELETE")
+
+
+# -- the incidents -------------------------------------------------------------------------
+
+
+def test_s12_healthy_passes_with_every_hop_listed(world):
+    emu = world(load_world(SHIPPED / "s12-healthy.yaml"))
+    out = attempt(emu, {"service": "netra-backend-staging", "redis": "staging-redis-f1adc35c"})
+    assert out.status is Status.PASS, out.summary
+    assert hops(out) == [(n, "ok") for n in HOP_NAMES]
+    assert out.summary == (
+        "Redis staging-redis-f1adc35c 10.166.204.83:6379 reachable from revision "
+        "netra-backend-staging-00042-xq7 via connector staging-connector (10.1.0.0/28) (6 hops ok)"
+    )
+    assert out.evidence["selected_as"] == "latest created revision"
+
+
+def test_s6_blocks_on_the_network_hop_naming_both_ranges(world):
+    emu = world(load_world(SHIPPED / "s6-redis-unreachable.yaml"))
+    out = attempt(emu, {"service": "netra-backend-staging", "redis": "staging-redis-f1adc35c"})
+    assert out.status is Status.FAIL
+    assert out.evidence["broken_hop"] == "network"
+    assert hops(out) == [
+        ("vpc-access", "ok"),
+        ("connector", "ok"),
+        ("egress", "ok"),
+        ("network", "broken"),
+    ]
+    assert out.summary == (
+        "Redis staging-redis-f1adc35c 10.166.204.83:6379 unreachable from revision "
+        "netra-backend-staging-00042-xq7: hop network: connector staging-connector (10.1.0.0/28) is on "
+        "network staging-vpc, but Redis staging-redis-f1adc35c (10.166.204.80/29) is authorized on "
+        "network default; no route from staging-vpc reaches 10.166.204.83"
+    )
+    assert "connector (or Direct VPC egress) on network default" in out.remediation
+
+
+# -- hops, one broken at a time ------------------------------------------------------------
+
+
+def test_healthy_base_world_passes(world):
+    out = attempt(world(), REDIS)
+    assert out.status is Status.PASS and hops(out) == [(n, "ok") for n in HOP_NAMES]
+    assert "egress PRIVATE_RANGES_ONLY (the default)" in out.evidence["hops"][2]["detail"]
+
+
+def test_connector_in_error_state(world):
+    def change(d):
+        d["vpcaccess"]["connectors"][0]["state"] = "ERROR"
+
+    out = attempt(world(variant(change)), REDIS)
+    assert out.status is Status.FAIL and out.evidence["broken_hop"] == "connector"
+    assert "hop connector: connector conn-a is ERROR, not READY" in out.summary
+    assert hops(out) == [("vpc-access", "ok"), ("connector", "broken")]
+
+
+def test_missing_connector(world):
+    def change(d):
+        d["vpcaccess"]["connectors"] = []
+
+    out = attempt(world(variant(change)), REDIS)
+    assert out.status is Status.FAIL and "connector conn-a does not exist" in out.summary
+
+
+def test_redis_on_another_network_without_peering(world):
+    def change(d):
+        d["redis"]["instances"][0]["authorizedNetwork"] = "projects/netra-staging/global/networks/vpc-b"
+
+    out = attempt(world(variant(change)), REDIS)
+    assert out.status is Status.FAIL and out.evidence["broken_hop"] == "network"
+    assert "is authorized on network vpc-b; no route from vpc-a reaches 10.166.204.83" in out.summary
+
+
+def test_peering_to_the_authorized_network_does_not_help_because_peering_is_not_transitive(world):
+    def change(d):
+        d["redis"]["instances"][0]["authorizedNetwork"] = "projects/netra-staging/global/networks/vpc-b"
+        d["compute"]["networks"][0]["peerings"].append(
+            {"name": "a-to-b", "network": f"{NET}/vpc-b", "state": "ACTIVE"}
+        )
+
+    out = attempt(world(variant(change)), REDIS)
+    assert out.status is Status.FAIL
+    assert "vpc-a peers with vpc-b (ACTIVE), but VPC Network Peering is not transitive" in out.summary
+
+
+def test_memorystore_peering_inactive(world):
+    def change(d):
+        p = d["compute"]["networks"][0]["peerings"][0]
+        p.update(state="INACTIVE", stateDetails="[2025-09-01]: Peer network was deleted.")
+
+    out = attempt(world(variant(change)), REDIS)
+    assert out.status is Status.FAIL and out.evidence["broken_hop"] == "network"
+    assert (
+        "the Memorystore peering redis-peer-701982941522 of network vpc-a is INACTIVE: "
+        "[2025-09-01]: Peer network was deleted." in out.summary
+    )
+
+
+def test_firewall_deny_above_the_allow(world):
+    def change(d):
+        d["compute"]["firewalls"].append(
+            {
+                "name": "deny-redis",
+                "network": f"{NET}/vpc-a",
+                "direction": "EGRESS",
+                "priority": 900,
+                "destinationRanges": ["10.166.0.0/16"],
+                "denied": [{"IPProtocol": "tcp", "ports": ["6000-7000"]}],
+            }
+        )
+
+    out = attempt(world(variant(change)), REDIS)
+    assert out.status is Status.FAIL and out.evidence["broken_hop"] == "firewall"
+    assert "denied by firewall rule deny-redis (priority 900) on vpc-a" in out.summary
+    assert "allow-redis-egress (allow p1000)" in out.summary
+
+
+def test_redis_not_ready(world):
+    def change(d):
+        d["redis"]["instances"][0]["state"] = "MAINTENANCE"
+
+    out = attempt(world(variant(change)), REDIS)
+    assert out.status is Status.FAIL and out.evidence["broken_hop"] == "destination"
+    assert "is MAINTENANCE, not READY" in out.summary
+
+
+def test_redis_in_another_region_is_not_judged(world):
+    def change(d):
+        r = d["redis"]["instances"][0]
+        r["name"] = r["name"].replace("us-central1", "europe-west1")
+
+    out = attempt(
+        world(variant(change)),
+        {"service": "backend", "redis": ("projects/netra-staging/locations/europe-west1/instances/cache")},
+    )
+    assert out.status is Status.ERROR and out.evidence["unknown_hop"] == "destination"
+    assert "confirm: true" in out.remediation
+
+
+def test_direct_vpc_egress_passes(world):
+    out = attempt(world(), {"service": "direct", "redis": "cache"})
+    assert out.status is Status.PASS, out.summary
+    assert hops(out) == [
+        (n, "ok") for n in ["vpc-access", "subnet", "egress", "network", "firewall", "destination"]
+    ]
+    assert "via Direct VPC egress subnet sub-a (10.10.0.0/20)" in out.summary
+
+
+def test_direct_vpc_tagged_deny_applies_to_the_revision_tags(world):
+    def change(d):
+        d["compute"]["firewalls"].append(
+            {
+                "name": "deny-clients",
+                "network": f"{NET}/vpc-a",
+                "direction": "EGRESS",
+                "priority": 10,
+                "targetTags": ["redis-client"],
+                "denied": [{"IPProtocol": "all"}],
+            }
+        )
+
+    emu = world(variant(change))
+    assert attempt(emu, {"service": "direct", "redis": "cache"}).status is Status.FAIL
+    # The connector's instances carry other tags: the rule does not apply to them.
+    assert attempt(emu, REDIS).status is Status.PASS
+
+
+def test_direct_vpc_subnet_missing(world):
+    def change(d):
+        d["compute"]["subnetworks"] = []
+
+    out = attempt(world(variant(change)), {"service": "direct", "redis": "cache"})
+    assert out.status is Status.FAIL
+    assert "Direct VPC subnetwork sub-a does not exist in region us-central1" in out.summary
+
+
+def test_no_vpc_access(world):
+    out = attempt(world(), {"service": "novpc", "redis": "cache"})
+    assert out.status is Status.FAIL
+    assert (
+        out.summary == "revision novpc-00001-nov has no VPC access; private IP 10.166.204.83 is unreachable"
+    )
+    assert hops(out) == [("vpc-access", "broken")]
+
+
+# -- other destinations --------------------------------------------------------------------
+
+
+def test_literal_address_in_the_same_network(world):
+    out = attempt(world(), {"service": "backend", "address": "10.10.0.7:8080", "network": "vpc-a"})
+    assert out.status is Status.PASS and "address 10.10.0.7:8080" in out.summary
+
+
+def test_literal_address_in_an_unpeered_network(world):
+    out = attempt(world(), {"service": "backend", "address": "10.20.0.7:8080", "network": "vpc-b"})
+    assert out.status is Status.FAIL and "network vpc-a has no peering to vpc-b" in out.summary
+
+
+def test_literal_public_address_with_private_ranges_only(world):
+    out = attempt(world(), {"service": "backend", "address": "34.1.2.3:443", "network": "vpc-a"})
+    assert out.status is Status.FAIL and out.evidence["broken_hop"] == "egress"
+    assert "sends 34.1.2.3 to the internet" in out.summary
+
+
+def test_cloud_sql_private_ip(world):
+    out = attempt(world(), {"service": "backend", "sql": "db"})
+    assert out.status is Status.PASS, out.summary
+    assert "Cloud SQL db 10.107.0.3:5432 reachable" in out.summary
+    assert "private services access (range 10.107.0.0/16)" in out.evidence["hops"][3]["detail"]
+
+
+def test_cloud_sql_without_private_services_peering(world):
+    def change(d):
+        d["compute"]["networks"][0]["peerings"].pop()
+
+    out = attempt(world(variant(change)), {"service": "backend", "sql": "db"})
+    assert out.status is Status.FAIL
+    assert "network vpc-a has no private services access peering" in out.summary
+
+
+# -- confirm: Connectivity Test -------------------------------------------------------------
+
+
+def with_result(result: str, steps: list[dict[str, Any]] | None = None) -> Any:
+    def change(d):
+        details: dict[str, Any] = {"result": result}
+        if steps:
+            details["traces"] = [{"steps": steps}]
+        d["networkmanagement"] = {
+            "results": [
+                {"destination": {"ipAddress": "10.166.204.83", "port": 6379}, "reachabilityDetails": details}
+            ]
+        }
+
+    return variant(change)
+
+
+def test_confirm_reachable_passes_and_deletes_the_test(world):
+    emu = world(with_result("REACHABLE"))
+    out = attempt(emu, {**REDIS, "confirm": True})
+    assert out.status is Status.PASS and "Connectivity Test REACHABLE" in out.summary
+    assert out.evidence["connectivity_test"]["result"] == "REACHABLE"
+    assert deletes(emu) == 1 and emu.state.connectivity_tests == {}
+
+
+def test_confirm_unreachable_fails_with_the_drop_cause(world):
+    steps = [
+        {"state": "START_FROM_CLOUD_RUN_REVISION", "description": "revision"},
+        {
+            "state": "DROP",
+            "causesDrop": True,
+            "description": "dropped",
+            "drop": {
+                "cause": "FIREWALL_RULE",
+                "resourceUri": "projects/netra-staging/global/firewalls/hidden",
+            },
+        },
+    ]
+    emu = world(with_result("UNREACHABLE", steps))
+    out = attempt(emu, {**REDIS, "confirm": True})
+    assert out.status is Status.FAIL
+    assert "UNREACHABLE from revision backend-00003-abc (FIREWALL_RULE at " in out.summary
+    assert "firewalls/hidden" in out.summary
+    assert deletes(emu) == 1 and emu.state.connectivity_tests == {}
+
+
+@pytest.mark.parametrize("result", ["AMBIGUOUS", "UNDETERMINED"])
+def test_confirm_ambiguous_is_an_error(world, result):
+    emu = world(with_result(result))
+    out = attempt(emu, {**REDIS, "confirm": True})
+    assert out.status is Status.ERROR and f"Connectivity Test result {result}" in out.summary
+    assert deletes(emu) == 1 and emu.state.connectivity_tests == {}
+
+
+def test_confirm_is_skipped_when_a_hop_is_already_broken(world):
+    emu = world(variant(lambda d: d["vpcaccess"]["connectors"][0].update(state="ERROR")))
+    assert attempt(emu, {**REDIS, "confirm": True}).status is Status.FAIL
+    assert not [r for r in emu.requests if r.api == "networkmanagement"]
+
+
+# -- errors and parameters ------------------------------------------------------------------
+
+
+def test_compute_403_is_an_error_naming_the_permission(world):
+    emu = world()
+    emu.add_fault(Fault(api="compute", path="firewalls", status=403))
+    cloud = Cloud(Connection(emulator_host=emu.api_host), PROJECT, REGION)
+    policy = Policy(PROJECT, REGION, (CheckSpec("reach", "network.reachability", REDIS),))
+    report = Engine(policy, RunContext(PROJECT, REGION, cloud=cloud), EngineOptions(deadline=20)).execute()
+    result = report.result("reach")
+    assert result.status is Status.ERROR
+    assert "compute.firewalls.list" in result.summary and "compute.firewalls.list" in result.remediation
+
+
+def test_redis_not_found_fails_naming_it(world):
+    with pytest.raises(NotFoundError) as caught:
+        attempt(world(), {"service": "backend", "redis": "nope"})
+    mapped = outcome_from_exception(caught.value)  # the engine's mapping: FAIL naming the resource
+    assert mapped.status is Status.FAIL and "instances/nope" in mapped.summary
+
+
+@pytest.mark.parametrize(
+    ("params", "ok"),
+    [
+        ({"service": "s", "redis": "r"}, True),
+        ({"service": "s", "address": "10.0.0.1:80", "network": "vpc-a", "confirm": True}, True),
+        ({"service": "s", "redis": "r", "sql": "d"}, False),  # exactly one destination
+        ({"service": "s"}, False),
+        ({"service": "s", "address": "10.0.0.1:80"}, False),  # address needs network
+        ({"service": "s", "redis": "r", "network": "vpc-a"}, False),
+        ({"service": "s", "redis": "r", "port": 6379}, False),
+    ],
+)
+def test_params_schema(params, ok):
+    errors = list(jsonschema.Draft202012Validator(Reachability.params_schema).iter_errors(params))
+    assert (not errors) is ok
+
+
+def test_semantic_errors():
+    assert Reachability.semantic_errors({"address": "redis:6379"}) == [
+        ("address", "'redis' is not an IPv4 address")
+    ]
+    assert Reachability.semantic_errors({"revision": "a", "tag": "b"}) == [
+        ("tag", "give either revision or tag, not both")
+    ]
