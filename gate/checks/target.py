@@ -1,0 +1,125 @@
+"""Which Cloud Run revision a check judges: the one being promoted.
+
+Shared by run.revision, run.env, sql.instance (``connected_from``), logs.boot
+and network.reachability, so every check of a policy looks at the same
+revision. The default is the service's *latest created* revision (what a deploy
+just made), not whatever still serves traffic: judging the serving revision
+would pass a broken deploy whose old revision keeps answering (S1, S2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gate.context import AttemptContext
+from gate.errors import MissingFactError, NotFoundError
+from gate.gcp.facts_run import Container, Revision, Service, TrafficStatus, TrafficTarget
+
+#: JSON Schema properties every revision-targeting check accepts (merge into your own).
+TARGET_PROPERTIES: dict[str, Any] = {
+    "service": {
+        "type": "string",
+        "minLength": 1,
+        "description": "Cloud Run service: short name or projects/P/locations/R/services/S.",
+    },
+    "revision": {
+        "type": "string",
+        "minLength": 1,
+        "description": "Judge this revision instead of the latest created one.",
+    },
+    "tag": {
+        "type": "string",
+        "minLength": 1,
+        "description": "Judge the revision behind this traffic tag (e.g. candidate).",
+    },
+    "container": {
+        "type": "string",
+        "minLength": 1,
+        "description": "Container name; default the first (ingress) container.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    service: Service
+    revision: Revision
+    how: str  # "latest created revision", "revision named in the policy", "revision behind tag 'x'"
+
+    @property
+    def evidence(self) -> dict[str, str]:
+        return {
+            "service": self.service.short_name,
+            "revision": self.revision.short_name,
+            "selected_as": self.how,
+        }
+
+
+def target_errors(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """semantic_errors helper: ``revision`` and ``tag`` both name a revision; allow one."""
+    if params.get("revision") and params.get("tag"):
+        return [("tag", "give either revision or tag, not both")]
+    return []
+
+
+def resolve_target(ctx: AttemptContext, params: Mapping[str, Any]) -> Target:
+    """Read the service (re-read on later attempts) and the revision the params select."""
+    run = ctx.cloud.run
+    fresh = ctx.attempt > 1
+    service: Service = run.service(str(params["service"]), deadline=ctx.deadline, fresh=fresh)
+    if params.get("revision"):
+        name, how = str(params["revision"]), "revision named in the policy"
+    elif params.get("tag"):
+        tag = str(params["tag"])
+        name, how = _tagged(service, tag), f"revision behind tag '{tag}'"
+    else:
+        if not service.latest_created_revision:
+            raise MissingFactError(f"{service.name}: the service has no latestCreatedRevision")
+        name, how = service.latest_created_revision, "latest created revision"
+    revision: Revision = run.revision(name, service.name, deadline=ctx.deadline, fresh=fresh)
+    return Target(service, revision, how)
+
+
+def _tagged(service: Service, tag: str) -> str:
+    # Observed statuses first (what the router really does), then the spec.
+    entries: list[TrafficStatus | TrafficTarget] = [*service.traffic_statuses, *service.traffic]
+    for t in entries:
+        if t.tag != tag:
+            continue
+        if t.revision:
+            return t.revision
+        if t.type.endswith("_LATEST"):
+            # A tag on LATEST follows the latest *ready* revision.
+            if not service.latest_ready_revision:
+                raise MissingFactError(f"{service.name}: tag '{tag}' follows LATEST but no revision is ready")
+            return service.latest_ready_revision
+    existing = sorted({t.tag for t in entries if t.tag})
+    listed = ", ".join(existing) if existing else "none"
+    raise NotFoundError(
+        "run",
+        f"service {service.short_name} has no traffic tag '{tag}' (existing tags: {listed})",
+        code=404,
+        status="NOT_FOUND",
+        resource=f"{service.name} tag {tag}",
+    )
+
+
+def pick_container(revision: Revision, name: str | None) -> Container:
+    """The named container, or the first one (Cloud Run's ingress container is listed first)."""
+    if not revision.containers:
+        raise MissingFactError(f"{revision.name}: the revision has no containers")
+    if not name:
+        return revision.containers[0]
+    for c in revision.containers:
+        if c.name == name:
+            return c
+    names = ", ".join(c.name or "(unnamed)" for c in revision.containers)
+    raise NotFoundError(
+        "run",
+        f"revision {revision.short_name} has no container '{name}' (containers: {names})",
+        code=404,
+        status="NOT_FOUND",
+        resource=f"{revision.name} container {name}",
+    )
