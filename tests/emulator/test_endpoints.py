@@ -41,7 +41,8 @@ def test_websocket_golden_path_is_mapped(emu: Emulator) -> None:
 
     rw = Resolver(emu.resolver_map).rewrite("wss://netra-backend-staging-pnovr5vsba-uc.a.run.app/ws")
     assert rw.url.startswith("ws://127.0.0.1:")
-    with connect(rw.url, subprotocols=["jwt.dGVzdA"], open_timeout=5) as ws:  # type: ignore[list-item]
+    token = emu.world.env["NETRA_E2E_TOKEN"]  # the world accepts only its own test token
+    with connect(rw.url, subprotocols=[f"jwt.{token}"], open_timeout=5) as ws:  # type: ignore[list-item]
         ws.send(json.dumps({"type": "user_message", "payload": {"content": "hi"}}))
         seen = []
         while "agent_completed" not in seen:
