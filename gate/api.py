@@ -23,7 +23,7 @@ def run(
     vars: Mapping[str, str] | None = None,
     world: str | Path | None = None,
     deadline: float = 600.0,
-    pool: int = 16,
+    pool: int = 64,
     fail_fast: bool = True,
     resolve: tuple[str, ...] = (),
     impersonate: str | None = None,

@@ -10,6 +10,7 @@ never keep the process alive after the verdict.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import queue
@@ -35,7 +36,7 @@ ProgressFn = Callable[[str, "Status | None", int, str], None]
 
 @dataclass(frozen=True)
 class EngineOptions:
-    pool: int = 16
+    pool: int = 64  # checks mostly wait on I/O; the HTTP connection pool is sized to match
     deadline: float = 600.0  # the whole run, seconds
     fail_fast: bool = True
 
@@ -106,6 +107,14 @@ class Engine:
         self._interrupted_by: str | None = None
         self._workers: list[threading.Thread] = []
         self._seq = itertools.count()
+        # Indexes kept so one scheduler step costs O(pool), not O(checks): ids of
+        # checks without a result, checks with a job in flight, and who needs whom.
+        self._open: set[str] = set()
+        self._inflight: dict[str, _Check] = {}
+        self._dependents: dict[str, list[_Check]] = {}
+        # Due checks waiting for a free worker: at most ``pool`` jobs are handed to the
+        # workers at a time, so every job in flight is running or about to.
+        self._ready: collections.deque[str] = collections.deque()
 
     # -- public -------------------------------------------------------------
 
@@ -121,6 +130,7 @@ class Engine:
         self._run_deadline = self._t0 + self.options.deadline
         checks = {spec.id: self._build(spec) for spec in self.policy.checks}
         self._checks = checks
+        self._open = set(checks)
         self._due: list[tuple[float, int, str]] = []
         try:
             self._schedule_initial()
@@ -159,6 +169,8 @@ class Engine:
                 self._finish(c, c.last.status, c.last)
                 continue
             c.waiting_on = {n for n in c.spec.needs if n in self._checks}
+            for n in c.waiting_on:
+                self._dependents.setdefault(n, []).append(c)
         for c in self._checks.values():
             if c.result is None and not c.waiting_on:
                 self._push(now, c.spec.id)
@@ -182,7 +194,16 @@ class Engine:
         heapq.heappush(self._due, (when, next(self._seq), check_id))
 
     def _pending(self) -> bool:
-        return any(c.result is None for c in self._checks.values())
+        return bool(self._open)
+
+    def _set_result(self, c: _Check, result: CheckResult) -> CheckResult:
+        c.result = result
+        self._open.discard(c.spec.id)
+        return result
+
+    def _clear_in_flight(self, c: _Check) -> None:
+        c.in_flight = None
+        self._inflight.pop(c.spec.id, None)
 
     def _loop(self) -> None:
         self._ensure_workers()
@@ -196,24 +217,24 @@ class Engine:
                 return
             while self._due and self._due[0][0] <= now:
                 _, _, cid = heapq.heappop(self._due)
-                self._dispatch(self._checks[cid], now)
+                self._ready.append(cid)
+            while self._ready and len(self._inflight) < self.options.pool:
+                self._dispatch(self._checks[self._ready.popleft()], now)
             self._reap_overdue(now)
             if not self._pending():
                 return
             wake = self._run_deadline
             if self._due:
                 wake = min(wake, self._due[0][0])
-            for c in self._checks.values():
+            for c in self._inflight.values():
                 job = c.in_flight
-                if job is not None and job.started is not None:
-                    wake = min(wake, job.started + job.timeout + ABANDON_GRACE)
-            # Jobs still queued have no start time yet; look again soon.
-            queued = any(
-                c.in_flight is not None and c.in_flight.started is None for c in self._checks.values()
-            )
+                if job is None:
+                    continue
+                # A job still queued starts no earlier than now, so it cannot be
+                # overdue before now + its timeout: no need to poll for its start.
+                began = job.started if job.started is not None else now
+                wake = min(wake, began + job.timeout + ABANDON_GRACE)
             timeout = max(0.0, wake - time.monotonic())
-            if queued:
-                timeout = min(timeout, 0.05)
             try:
                 item = self._results.get(timeout=timeout)
             except queue.Empty:
@@ -229,6 +250,7 @@ class Engine:
             c.first_start = now
         job = _Job(c.spec.id, len(c.attempts) + 1, c.spec.timing.timeout)
         c.in_flight = job
+        self._inflight[c.spec.id] = c
         if self.progress:
             self.progress(c.spec.id, None, job.number, "running")
         self._jobs.put(job)
@@ -258,7 +280,7 @@ class Engine:
                 return  # a replacement worker was started when this one overran
 
     def _reap_overdue(self, now: float) -> None:
-        for c in self._checks.values():
+        for c in list(self._inflight.values()):
             job = c.in_flight
             if job is None or job.started is None or job.abandoned:
                 continue
@@ -272,7 +294,7 @@ class Engine:
         c = self._checks[job.check_id]
         if c.in_flight is not job or c.result is not None:
             return  # a late answer from an abandoned attempt, or the check already ended
-        c.in_flight = None
+        self._clear_in_flight(c)
         outcome = self._redacted(outcome)
         started = job.started if job.started is not None else ended
         c.attempts.append(
@@ -338,13 +360,14 @@ class Engine:
     def _finish(self, c: _Check, status: Status, outcome: Outcome, *, summary: str | None = None) -> None:
         if c.spec.severity is Severity.WARN and status is Status.FAIL:
             status = Status.WARN
-        c.result = self._result(c, status, summary if summary is not None else outcome.summary, outcome)
+        text = summary if summary is not None else outcome.summary
+        result = self._set_result(c, self._result(c, status, text, outcome))
         if self.progress:
-            self.progress(c.spec.id, status, len(c.attempts), c.result.summary)
+            self.progress(c.spec.id, status, len(c.attempts), result.summary)
         if status is Status.FAIL and c.spec.blocking and self.options.fail_fast:
             self._cancel_all(f"cancelled: blocking check {c.spec.id} failed (fail-fast)")
             return
-        for other in self._checks.values():
+        for other in self._dependents.get(c.spec.id, ()):
             if other.result is None and c.spec.id in other.waiting_on:
                 other.waiting_on.discard(c.spec.id)
                 self._resolve_needs(other)
@@ -389,11 +412,11 @@ class Engine:
             if c.result is None:
                 if c.in_flight is not None:
                     c.in_flight.abandoned = True
-                    c.in_flight = None
+                    self._clear_in_flight(c)
                 last = f"; last attempt: {c.last.summary}" if c.last else ""
-                c.result = self._result(c, Status.CANCELLED, why + last, c.last)
+                result = self._set_result(c, self._result(c, Status.CANCELLED, why + last, c.last))
                 if self.progress:
-                    self.progress(c.spec.id, Status.CANCELLED, len(c.attempts), c.result.summary)
+                    self.progress(c.spec.id, Status.CANCELLED, len(c.attempts), result.summary)
 
     def _deadline_reached(self) -> None:
         limit = durations.format(self.options.deadline)
@@ -402,7 +425,7 @@ class Engine:
                 continue
             if c.in_flight is not None:
                 c.in_flight.abandoned = True
-                c.in_flight = None
+                self._clear_in_flight(c)
             if c.last is not None and c.last.status is Status.FAIL:
                 self._finish(
                     c,
@@ -412,11 +435,10 @@ class Engine:
                 )
             else:
                 last = f"; last attempt: {c.last.summary}" if c.last else ""
-                c.result = self._result(
-                    c, Status.ERROR, f"gate deadline {limit} reached before the check finished{last}", c.last
-                )
+                why = f"gate deadline {limit} reached before the check finished{last}"
+                result = self._set_result(c, self._result(c, Status.ERROR, why, c.last))
                 if self.progress:
-                    self.progress(c.spec.id, Status.ERROR, len(c.attempts), c.result.summary)
+                    self.progress(c.spec.id, Status.ERROR, len(c.attempts), result.summary)
 
 
 def run_policy(

@@ -3,7 +3,8 @@
 Every problem found is collected and raised at once as an
 :class:`~gate.errors.InputError`, sorted by position, so one run of
 ``gate validate`` shows everything to fix. Nothing here calls an API or imports
-a Google client: a policy is proven valid offline.
+a Google client: a policy is proven valid offline. Variable substitution lives
+in :mod:`gate.interpolate`, the ``needs:`` graph checks in :mod:`gate.policy_graph`.
 """
 
 from __future__ import annotations
@@ -18,21 +19,22 @@ from typing import Any
 from gate import durations, registry, schema
 from gate.bundled import bundled_dir
 from gate.errors import Diagnostic, InputError, UsageError
+from gate.interpolate import (
+    BUILTINS,
+    Unbound,
+    apply_cli_vars,
+    has_unbound,
+    interpolate,
+    is_unbound,
+    reserved_vars,
+    scalars,
+    text,
+)
 from gate.model import CheckSpec, Policy, Severity, SourceRef, Timing
+from gate.policy_graph import check_graph
 from gate.redact import Redactor
 from gate.yamlsafe import Document, Key, format_path
 from gate.yamlsafe import load as load_yaml
-
-BUILTINS = ("project", "region")
-_REF = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
-_WHOLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_NAME = re.compile(schema.VAR_PATTERN)
-_UNBOUND_MARK = "\x00"  # stands for a variable with no value yet (a library on its own)
-
-
-@dataclass(frozen=True)
-class _Unbound:
-    name: str
 
 
 @dataclass
@@ -99,122 +101,6 @@ def _redacted(diags: list[Diagnostic]) -> list[Diagnostic]:
     return [Diagnostic(d.source, d.path, r.text(d.message)) for d in diags]
 
 
-# --------------------------------------------------------------------------- variables
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, _Unbound):
-        return _UNBOUND_MARK + value.name + _UNBOUND_MARK
-    return str(value)
-
-
-def _interpolate(value: Any, scope: Mapping[str, Any], doc: Document, path: Key, run: _Run) -> Any:
-    if isinstance(value, dict):
-        return {k: _interpolate(v, scope, doc, (*path, k), run) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_interpolate(v, scope, doc, (*path, i), run) for i, v in enumerate(value)]
-    if not isinstance(value, str) or "${" not in value:
-        return value
-    whole = _WHOLE.fullmatch(value)
-    if whole and whole.group(1) in scope:
-        # Exactly ``${x}``: keep the variable's YAML type, so ``min_instances: ${n}`` stays an int.
-        return scope[whole.group(1)]
-
-    def substitute(m: re.Match[str]) -> str:
-        if m.group(0) == "$${":
-            return "${"
-        name = m.group(1)
-        if name is None:
-            run.add(doc, path, 'unterminated "${" (write "$${" for a literal "${")')
-        elif not _NAME.match(name):
-            run.add(doc, path, f"invalid variable reference {schema.quoted('${' + name + '}')}")
-        elif name not in scope:
-            run.add(doc, path, f"undefined variable {schema.quoted(name)}{schema.suggest(name, scope)}")
-            # Unbound from here on, so the one mistake is not reported again downstream.
-            return _text(_Unbound(name))
-        else:
-            return _text(scope[name])
-        return m.group(0)
-
-    if whole:
-        run.add(
-            doc,
-            path,
-            f"undefined variable {schema.quoted(whole.group(1))}{schema.suggest(whole.group(1), scope)}",
-        )
-        return _Unbound(whole.group(1))
-    return _REF.sub(substitute, value)
-
-
-def _is_unbound(value: Any) -> bool:
-    """A value that is, or is text made from, a parameter without a value yet."""
-    return isinstance(value, _Unbound) or (isinstance(value, str) and _UNBOUND_MARK in value)
-
-
-def _has_unbound(value: Any) -> bool:
-    if isinstance(value, _Unbound):
-        return True
-    if isinstance(value, str):
-        return _UNBOUND_MARK in value
-    if isinstance(value, Mapping):
-        return any(_has_unbound(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unbound(v) for v in value)
-    return False
-
-
-def _scalars(value: Any) -> dict[str, Any]:
-    """The well-formed entries of a ``vars:``-like mapping (the schema reports the rest)."""
-    if not isinstance(value, dict):
-        return {}
-    return {
-        k: v for k, v in value.items() if _NAME.match(k) and isinstance(v, (str, int, float, bool, _Unbound))
-    }
-
-
-def _apply_cli_vars(doc: Document, declared: dict[str, Any], cli: Mapping[str, str], run: _Run) -> None:
-    for name, text in cli.items():
-        where = doc.ref(("vars",), key=True)
-        if name not in declared:
-            hint = schema.suggest(name, declared)
-            run.at((where, ""), f"--var {name}: the policy has no variable {schema.quoted(name)}{hint}")
-            continue
-        old = declared[name]
-        try:
-            declared[name] = _coerce(text, old)
-        except ValueError:
-            kind = (
-                "true or false"
-                if isinstance(old, bool)
-                else "an integer"
-                if isinstance(old, int)
-                else "a number"
-            )
-            run.at((where, ""), f"--var {name}={text}: expected {kind}, like the policy's value {_text(old)}")
-
-
-def _coerce(text: str, like: Any) -> Any:
-    if isinstance(like, bool):
-        lowered = text.strip().lower()
-        if lowered not in ("true", "false"):
-            raise ValueError(text)
-        return lowered == "true"
-    if isinstance(like, int):
-        return int(text)
-    if isinstance(like, float):
-        return float(text)
-    return text
-
-
-def _reserved_vars(doc: Document, section: Key, names: Any, run: _Run) -> None:
-    for name in names if isinstance(names, dict) else ():
-        if name in BUILTINS:
-            msg = f'"{name}" is a builtin variable; set it with the top-level {name}:'
-            run.add(doc, (*section, name), msg, key=True)
-
-
 # --------------------------------------------------------------------------- documents
 
 
@@ -248,7 +134,7 @@ def _library_params(lib: Document, run: _Run) -> dict[str, dict[str, Any]]:
         out[name] = spec
         if spec.get("required") is True and "default" in spec:
             run.add(lib, ("params", name, "default"), "a required parameter cannot have a default", key=True)
-    _reserved_vars(lib, ("params",), params, run)
+    reserved_vars(lib, ("params",), params, run)
     return out
 
 
@@ -277,7 +163,7 @@ def _include(
         run.add(doc, (*here, "file"), msg)
         return [], set()
     params = _library_params(lib, run)
-    given = _scalars(entry.get("vars"))
+    given = scalars(entry.get("vars"))
     for var in given:
         if var not in params:
             hint = schema.suggest(var, params)
@@ -289,11 +175,11 @@ def _include(
             lib_scope[pname] = spec["default"]
         elif pname not in given and spec.get("required") is True:
             run.add(doc, here, f"missing required parameter {schema.quoted(pname)} of {name}")
-            lib_scope[pname] = _Unbound(pname)
+            lib_scope[pname] = Unbound(pname)
     lib_scope.update({k: v for k, v in given.items() if k in params})
-    checks = _interpolate(lib.data.get("checks"), lib_scope, lib, ("checks",), run)
+    checks = interpolate(lib.data.get("checks"), lib_scope, lib, ("checks",), run)
     lib_data = {**lib.data, "checks": checks}
-    run.problems(lib, schema.schema_problems(schema.LIBRARY, lib_data, lib.raw, skip=_is_unbound))
+    run.problems(lib, schema.schema_problems(schema.LIBRARY, lib_data, lib.raw, skip=is_unbound))
     items = _check_items(lib, checks)
     for item in items:
         item.via = doc.ref(here)
@@ -340,12 +226,12 @@ def _select(
 
 
 def _policy_items(doc: Document, scope: dict[str, Any], run: _Run) -> tuple[list[_Item], set[str]]:
-    includes = _interpolate(doc.data.get("include"), scope, doc, ("include",), run)
-    checks = _interpolate(doc.data.get("checks"), scope, doc, ("checks",), run)
+    includes = interpolate(doc.data.get("include"), scope, doc, ("include",), run)
+    checks = interpolate(doc.data.get("checks"), scope, doc, ("checks",), run)
     data = {**doc.data, "checks": checks} if "checks" in doc.data else dict(doc.data)
     if "include" in doc.data:
         data["include"] = includes
-    run.problems(doc, schema.schema_problems(schema.POLICY, data, doc.raw, skip=_is_unbound))
+    run.problems(doc, schema.schema_problems(schema.POLICY, data, doc.raw, skip=is_unbound))
     items: list[_Item] = []
     excluded: set[str] = set()
     for i, entry in enumerate(includes if isinstance(includes, list) else []):
@@ -400,10 +286,10 @@ def _params(item: _Item, cls: Any, run: _Run) -> dict[str, Any]:
         return {}  # reported by the schema
     base = (*item.base, "with")
     # Values still holding an unbound parameter (a library on its own) are judged where it is included.
-    found = schema.schema_problems(cls.params_schema, params, item.doc.raw, base, skip=_is_unbound)
+    found = schema.schema_problems(cls.params_schema, params, item.doc.raw, base, skip=is_unbound)
     for path, key, message in found:
         run.at(item.at(path[len(item.base) :], key=key), message)
-    if not found and not _has_unbound(params):
+    if not found and not has_unbound(params):
         for sub, message in cls.semantic_errors(params):
             run.at(item.at(("with", *_sub_path(sub))), message)
     return params
@@ -414,7 +300,7 @@ def _spec(item: _Item, defaults: Any, run: _Run) -> CheckSpec | None:
     if not isinstance(cid, str) or not isinstance(ctype, str):
         return None  # reported by the schema
     try:
-        cls = registry.get(ctype) if not _has_unbound(ctype) else None
+        cls = registry.get(ctype) if not has_unbound(ctype) else None
     except KeyError:
         hint = schema.suggest(ctype, registry.names()) or "; see gate list-checks"
         run.at(item.at(("type",)), f"unknown check type {schema.quoted(ctype)}{hint}")
@@ -435,59 +321,9 @@ def _spec(item: _Item, defaults: Any, run: _Run) -> CheckSpec | None:
     )
 
 
-def _graph(pairs: list[tuple[_Item, CheckSpec]], excluded: set[str], run: _Run) -> None:
-    first: dict[str, _Item] = {}
-    for item, spec in pairs:
-        if _UNBOUND_MARK in spec.id:
-            continue
-        if spec.id in first:
-            src = first[spec.id].doc.ref(first[spec.id].base)
-            via = f"; this one is included at {item.via}" if item.via else ""
-            run.at(
-                item.at(("id",)), f"duplicate check id {schema.quoted(spec.id)} (first defined at {src}){via}"
-            )
-        else:
-            first[spec.id] = item
-    for item, spec in pairs:
-        for j, need in enumerate(spec.needs):
-            if need in first or _UNBOUND_MARK in need:
-                continue
-            if need in excluded:
-                msg = f"needs {schema.quoted(need)}, which an include: excludes"
-            else:
-                msg = f"unknown check id {schema.quoted(need)}{schema.suggest(need, first)}"
-            run.at(item.at(("needs", j)), msg)
-    _cycles({s.id: s for _, s in pairs if s.id in first}, first, run)
-
-
-def _cycles(specs: dict[str, CheckSpec], items: dict[str, _Item], run: _Run) -> None:
-    done: set[str] = set()
-    reported: set[frozenset[str]] = set()
-
-    def visit(node: str, stack: list[str]) -> None:
-        if node in done:
-            return
-        stack.append(node)
-        for need in specs[node].needs:
-            if need not in specs:
-                continue
-            if need in stack:
-                loop = [*stack[stack.index(need) :], need]
-                if frozenset(loop) not in reported:
-                    reported.add(frozenset(loop))
-                    run.at(items[need].at(("needs",)), "dependency cycle: " + " -> ".join(loop))
-            else:
-                visit(need, stack)
-        stack.pop()
-        done.add(node)
-
-    for cid in specs:
-        visit(cid, [])
-
-
 def _resolve(items: list[_Item], defaults: Any, excluded: set[str], run: _Run) -> list[CheckSpec]:
     pairs = [(item, spec) for item in items if (spec := _spec(item, defaults, run)) is not None]
-    _graph(pairs, excluded, run)
+    check_graph(pairs, excluded, run)
     return [spec for _, spec in pairs]
 
 
@@ -518,9 +354,9 @@ def load_policy(path: str | Path, *, vars: Mapping[str, str] = {}, project: str 
     if data.get("kind") == "CheckLibrary":
         run.add(doc, ("kind",), "this is a check library, not a policy: include it from a policy")
         run.raise_if_any()
-    declared = _scalars(data.get("vars"))
-    _reserved_vars(doc, ("vars",), data.get("vars"), run)
-    _apply_cli_vars(doc, declared, vars, run)
+    declared = scalars(data.get("vars"))
+    reserved_vars(doc, ("vars",), data.get("vars"), run)
+    apply_cli_vars(doc, declared, vars, run)
     proj = project if project is not None else data.get("project")
     region = data.get("region")
     scope: dict[str, Any] = {**declared}
@@ -539,7 +375,7 @@ def load_policy(path: str | Path, *, vars: Mapping[str, str] = {}, project: str 
         project=str(proj),
         region=str(region),
         checks=tuple(specs),
-        vars={k: _text(v) for k, v in declared.items()},
+        vars={k: text(v) for k, v in declared.items()},
         source=_display(path),
         endpoints=dict(endpoints) if isinstance(endpoints, dict) else {},
     )
@@ -549,12 +385,12 @@ def _validate_library(path: str | Path) -> None:
     run = _Run()
     doc = _open(path, run)
     params = _library_params(doc, run)
-    scope: dict[str, Any] = {name: _Unbound(name) for name in BUILTINS}
+    scope: dict[str, Any] = {name: Unbound(name) for name in BUILTINS}
     for name, spec in params.items():
-        scope[name] = spec["default"] if "default" in spec else _Unbound(name)
-    checks = _interpolate(doc.data.get("checks"), scope, doc, ("checks",), run)
+        scope[name] = spec["default"] if "default" in spec else Unbound(name)
+    checks = interpolate(doc.data.get("checks"), scope, doc, ("checks",), run)
     lib_data = {**doc.data, "checks": checks}
-    run.problems(doc, schema.schema_problems(schema.LIBRARY, lib_data, doc.raw, skip=_is_unbound))
+    run.problems(doc, schema.schema_problems(schema.LIBRARY, lib_data, doc.raw, skip=is_unbound))
     items = _check_items(doc, checks)
     _resolve(items, None, set(), run)
     if isinstance(checks, list) and not checks:

@@ -25,14 +25,14 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
-
-import certifi
-import httpx
 
 from gate.redact import redact_url
 from gate.resolve import Resolver
+
+if TYPE_CHECKING:
+    import httpx  # imported where used: `gate validate` must not pay for it
 
 MiB = 1024 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -200,6 +200,8 @@ def _one(
     resolver: Resolver,
     hops: list[str],
 ) -> Response:
+    import httpx
+
     target = resolver.rewrite(url)
     headers = dict(request.headers)
     # Ask for an uncompressed body: the cap then bounds memory (a small gzip bomb
@@ -287,6 +289,8 @@ def _read_capped(ex: _Exchange, resp: httpx.Response, cap: int, deadline: float,
 
 @functools.cache
 def _tls_context(verify: bool) -> ssl.SSLContext | bool:
+    import certifi
+
     # Building a verifying context loads the CA bundle (~30 ms); doing it per request
     # would show up in every latency sample.
     if not verify:
@@ -304,6 +308,8 @@ def _causes(e: BaseException) -> list[BaseException]:
 
 
 def _classify(e: httpx.HTTPError, phase: str, elapsed: float, request: Request) -> ProbeError:
+    import httpx
+
     chain = _causes(e)
     lowered = " ".join(str(c) for c in chain).lower()
     text = str(e) or next((str(c) for c in chain if str(c)), type(e).__name__)

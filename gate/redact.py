@@ -30,8 +30,10 @@ _PATTERNS = [
     # key=value pairs whose key looks like a credential, in free text or query strings
     (
         re.compile(
-            r"(?i)\b([\w-]*(?:token|secret|passw(?:or)?d|api[-_]?key|access[-_]?key)[\w-]*)"
-            r"(\s*[=:]\s*)(\"?)([^\s\"&,;]{3,})"
+            # the key must END in the credential word: "client_secret=x" is masked,
+            # "secretmanager: HTTP 401" (an API name) is not
+            r"(?i)\b([\w-]*(?:token|secret|passw(?:or)?d|api[-_]?key|access[-_]?key|private[-_]?key|secret[-_]?key))"
+            r"(\"?\s*[=:]\s*)(\"?)([^\s\"&,;]{3,})"
         ),
         r"\1\2\3" + MASK,
     ),

@@ -35,6 +35,7 @@ class RunOptions:
     engine: EngineOptions = field(default_factory=EngineOptions)
     env: Mapping[str, str] | None = None  # defaults to os.environ
     handle_signals: bool = True
+    recorder: Any = None  # gate.evidence.Recorder for --evidence; None = not recording
 
 
 def _needs_cloud(policy: Policy) -> bool:
@@ -83,7 +84,10 @@ def open_run(policy: Policy, options: RunOptions) -> Iterator[tuple[RunContext, 
             cloud=cloud,
             resolver=resolver,
             redactor=Redactor(),
+            recorder=options.recorder,
         )
+        if options.recorder is not None:
+            options.recorder.bind(run)
         yield run, target
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate import netpath as npath
+from gate import netpath_dest as ndest
 from gate.checks.base import CheckType
 from gate.checks.target import TARGET_PROPERTIES, resolve_target, target_errors
 from gate.context import AttemptContext
@@ -28,8 +29,8 @@ from gate.gcp.facts_run import Revision
 from gate.gcp.netmgmt import ConnectivityResult, EndpointSpec
 from gate.model import Outcome
 from gate.netpath import Hop, HopState
+from gate.netpath_dest import SQL_PORTS as SQL_PORTS  # re-exported: it used to live here
 
-SQL_PORTS = {"POSTGRES": 5432, "MYSQL": 3306, "SQLSERVER": 1433}
 PASSING = {"REACHABLE"}
 
 
@@ -178,17 +179,13 @@ class Reachability(CheckType):
             private = s.address("PRIVATE")
             label = f"Cloud SQL {s.name}"
             if not private or not s.private_network:
-                hop = npath.broken(
-                    "destination",
-                    f"{label} has no private IP (settings.ipConfiguration.privateNetwork is not set)",
-                    "Enable private IP on the instance in the revision's VPC network.",
-                )
+                hop = ndest.sql_no_private_ip(label)
                 return Outcome.failed(
                     f"{label} is unreachable privately: {hop.detail}",
                     evidence={"hops": [hop.as_evidence()]},
                     remediation=hop.remediation,
                 )
-            port = next((v for k, v in SQL_PORTS.items() if s.database_version.startswith(k)), 0)
+            port = ndest.sql_port(s.database_version)
             if not port:
                 return Outcome.error(f"{label}: no known port for databaseVersion {s.database_version}")
             return Dest(
@@ -326,74 +323,32 @@ class Reachability(CheckType):
         here, there = _short_net(src.network), _short_net(dest.network)
         if dest.kind == "address":
             return self._address_network(ctx, src, dest)
-        where = "is authorized on" if dest.kind == "redis" else "has its private IP on"
         if not same_network(src.network, dest.network, ctx.project):
             net = self._network(ctx, src.network)
             peered = [p for p in net.peerings if same_network(p.network, dest.network, ctx.project)]
-            via = (
-                f"; {here} peers with {there} ({peered[0].state}), but VPC Network Peering is not "
-                "transitive, so the producer's peering on "
-                f"{there} is not reachable from {here}"
-                if peered
-                else f"; no route from {here} reaches {dest.ip}"
-            )
-            return npath.broken(
-                "network",
-                f"{src.label} is on network {here}, but {dest.label} {where} network {there}{via}",
-                f"Use a connector (or Direct VPC egress) on network {there}, or recreate the "
-                f"destination on network {here}.",
+            return ndest.other_network_hop(
+                src.label, here, there, dest.label, dest.kind, dest.ip, peered[0].state if peered else None
             )
         net = self._network(ctx, dest.network)
         if dest.kind == "redis" and dest.redis.connect_mode == "DIRECT_PEERING":
-            bad = npath.peering_hop(
-                self._peerings(net),
-                name_prefix=npath.REDIS_PEERING_PREFIX,
-                network=there,
-                what="Memorystore",
-                remediation="Recreate the Memorystore peering (or the instance) on this network.",
-            )
-            return bad or npath.ok(
-                "network", f"{dest.label} is on {there} through its ACTIVE Memorystore peering"
-            )
-        bad = npath.peering_hop(
-            self._peerings(net),
-            name_prefix=npath.PSA_PEERING,
-            network=there,
-            what="private services access",
-            remediation="Connect private services access on this network "
-            "(gcloud services vpc-peerings connect).",
-        )
+            return ndest.redis_peering_hop(self._peerings(net), there, dest.label)
+        bad = ndest.psa_peering_hop(self._peerings(net), there)
         if bad:
             return bad
         ranges = ctx.cloud.compute.global_addresses(
             network=dest.network, purpose="VPC_PEERING", deadline=ctx.deadline, fresh=ctx.attempt > 1
         )
         cidrs = [f"{a.address}/{a.prefix_length}" for a in ranges]
-        hit = npath.in_any(dest.ip, cidrs)
-        if hit is None:
-            return npath.broken(
-                "network",
-                f"{dest.ip} is outside every allocated private services range of {there} "
-                f"({', '.join(cidrs) or 'none'})",
-                "Allocate the range for private services access on this network.",
-            )
-        return npath.ok("network", f"{dest.label} is on {there} via private services access (range {hit})")
+        return ndest.psa_range_hop(dest.ip, cidrs, there, dest.label)
 
     def _address_network(self, ctx: AttemptContext, src: Src, dest: Dest) -> Hop:
         here, there = _short_net(src.network), _short_net(dest.network)
-        if same_network(src.network, dest.network, ctx.project):
-            return npath.ok("network", f"{dest.ip} is on the revision's network {here}")
-        net = self._network(ctx, src.network)
-        peer = next((p for p in net.peerings if same_network(p.network, dest.network, ctx.project)), None)
-        if peer is None:
-            return npath.broken(
-                "network",
-                f"network {here} has no peering to {there}, where {dest.ip} lives",
-                "Peer the networks.",
-            )
-        if peer.state != "ACTIVE":
-            return npath.broken("network", f"peering {peer.name} from {here} to {there} is {peer.state}")
-        return npath.ok("network", f"{here} reaches {there} through ACTIVE peering {peer.name}")
+        same = same_network(src.network, dest.network, ctx.project)
+        peer = None
+        if not same:
+            peerings = self._peerings(self._network(ctx, src.network))
+            peer = next((p for p in peerings if same_network(p.network, dest.network, ctx.project)), None)
+        return ndest.address_network_hop(dest.ip, here, there, same=same, peer=peer)
 
     def _network(self, ctx: AttemptContext, ref: str) -> Network:
         return ctx.cloud.compute.network(ref, deadline=ctx.deadline, fresh=ctx.attempt > 1)  # type: ignore[no-any-return]
@@ -427,25 +382,11 @@ class Reachability(CheckType):
         region = names.segment(rev.name, "locations") or ctx.region
         if dest.kind == "redis":
             r = dest.redis
-            if r.state != "READY":
-                return npath.broken(
-                    "destination", f"{dest.label} is {r.state}, not READY", "Wait for or repair it."
-                )
-            if r.region != region:
-                return npath.unknown(
-                    "destination",
-                    f"{dest.label} is in {r.region}, the revision in {region}: cross-region access is "
-                    "not judged from configuration",
-                    "Set confirm: true to ask a Connectivity Test, or use an instance in the same region.",
-                )
-            return npath.ok("destination", f"{dest.label} READY at {dest.ip}:{dest.port} in {r.region}")
+            return ndest.redis_destination_hop(dest.label, r.state, r.region, region, dest.ip, dest.port)
         if dest.kind == "sql":
             s = dest.sql
-            if s.state != "RUNNABLE":
-                return npath.broken("destination", f"{dest.label} is {s.state}, not RUNNABLE")
-            # Private services access routes are global: other regions of the VPC reach it too.
-            return npath.ok("destination", f"{dest.label} RUNNABLE, port {dest.port}, region {s.region}")
-        return npath.ok("destination", f"{dest.ip}:{dest.port} (not inspected: a literal address)")
+            return ndest.sql_destination_hop(dest.label, s.state, s.region, dest.port)
+        return ndest.address_destination_hop(dest.ip, dest.port)
 
     # -- verdict -----------------------------------------------------------------------
 

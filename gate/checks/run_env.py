@@ -148,7 +148,7 @@ def worth_registering(name: str, value: str) -> bool:
     """
     if not value:
         return False
-    if CREDENTIAL_PARAMS.match(name) or re.search(r"(?i)(pass|secret|token|key|cred|auth)", name):
+    if CREDENTIAL_PARAMS.match(name) or re.search(r"(?i)(pass|secret|token|key|cred|authorization)", name):
         return True
     v = value.strip()
     if len(v) < 8 or _INT.match(v):

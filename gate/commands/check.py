@@ -69,6 +69,31 @@ def emit(report: Report, targets: list[tuple[str, Path | None]], *, color: bool,
             write_step_summary(report)
 
 
+def evidence_recorder(evidence_dir: str | None) -> Any:
+    """A Recorder for ``--evidence DIR``; a DIR with files in it is refused before anything runs."""
+    if evidence_dir is None:
+        return None
+    from gate.evidence import Recorder, prepare_dir
+
+    try:
+        prepare_dir(Path(evidence_dir))
+    except FileExistsError as e:
+        raise UsageError(f"--evidence: {e}; choose a new directory") from None
+    return Recorder()
+
+
+def write_evidence(path: Path, policy: Any, report: Report, recorder: Any) -> bool:
+    from gate.evidence import write_bundle
+
+    try:
+        write_bundle(path, policy, report, recorder)
+    except OSError as e:
+        click.echo(f"gate: could not write the evidence bundle to {path}: {e.strerror or e}", err=True)
+        return False
+    click.echo(f"gate: evidence bundle written to {path} (replay: gate replay {path})", err=True)
+    return True
+
+
 def progress_printer(show: bool | None, check_ids: list[str]) -> Any:
     from gate.report.progress import Progress
 
@@ -102,7 +127,7 @@ def progress_printer(show: bool | None, check_ids: list[str]) -> Any:
 )
 @click.option("--deadline", default="10m", show_default=True, help="Deadline for the whole run.")
 @click.option(
-    "--pool", default=16, show_default=True, type=click.IntRange(1, 256), help="Checks attempted at once."
+    "--pool", default=64, show_default=True, type=click.IntRange(1, 256), help="Checks attempted at once."
 )
 @click.option(
     "--fail-fast/--no-fail-fast",
@@ -157,6 +182,14 @@ def progress_printer(show: bool | None, check_ids: list[str]) -> Any:
     metavar="TAG",
     help="With --promote: promote the revision behind this traffic tag (default: latest created).",
 )
+@click.option(
+    "--evidence",
+    "evidence_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Write an evidence bundle (policy, redacted API answers and exchanges, report) to DIR; "
+    "`gate replay DIR` recomputes the verdict from it.",
+)
 @error_boundary
 def command(
     project: str | None,
@@ -175,6 +208,7 @@ def command(
     verbose: bool,
     promote_service: str | None = None,
     promote_tag: str | None = None,
+    evidence_dir: str | None = None,
 ) -> int:
     """Run a policy and decide whether the deploy may proceed.
 
@@ -190,11 +224,13 @@ def command(
     path = Path(policy_path) if policy_path else find_policy(project or "")
     policy = load_policy(path, vars=parse_vars(var_pairs), project=project)
     targets = parse_formats(formats, outputs)
+    recorder = evidence_recorder(evidence_dir)
     options = RunOptions(
         world=world,
         resolve=resolve,
         impersonate=impersonate,
         engine=EngineOptions(pool=pool, deadline=parse_deadline(deadline), fail_fast=fail_fast),
+        recorder=recorder,
     )
     printer = progress_printer(progress, [c.id for c in policy.checks])
 
@@ -217,6 +253,13 @@ def command(
         if printer:
             printer.finish()
     emit(report, targets, color=sys.stdout.isatty() if color is None else color, verbose=verbose)
+    if (
+        recorder is not None
+        and evidence_dir is not None
+        and not write_evidence(Path(evidence_dir), policy, report, recorder)
+    ):
+        # Evidence was asked for and is missing: a PASS without it is not proven.
+        return 3 if report.exit_code == 0 else report.exit_code
     if promotion is not None:
         # stderr: stdout carries only the chosen report formats.
         for line in promotion.lines():

@@ -59,16 +59,22 @@ def run_world(policy_path: Path, world: Path, deadline: float) -> WorldRun:
 
     meta = load_world(world)
     policy = load_policy(policy_path)
-    options = RunOptions(world=world, engine=EngineOptions(deadline=deadline), handle_signals=False)
+    # No fail-fast: the demo's point is to show every check that catches each incident.
+    engine = EngineOptions(deadline=deadline, fail_fast=False)
+    options = RunOptions(world=world, engine=engine, handle_signals=False)
     report = execute(policy, options)
     return WorldRun(world, meta.name, meta.incident, " ".join(meta.description.split()), report)
 
 
-def caught_by(report: Report) -> str:
+def caught_by(report: Report) -> list[str]:
     failed = [r for r in report.results if r.blocking and r.status in (Status.FAIL, Status.ERROR)]
     if not failed:
-        return "nothing"
-    return "; ".join(f"{r.id}: {r.summary}" for r in failed)
+        return ["nothing"]
+    return [f"{r.id}: {_short(r.summary)}" for r in failed]
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @click.command(name="demo")
@@ -107,7 +113,8 @@ def command(policy_path: str | None, only: tuple[str, ...], deadline: float, col
         label = r.incident or "-"
         click.echo(f"{mark} {label:<4} {r.name:<36} {verdict}")
         if not r.healthy:
-            click.echo(f"       caught by {caught_by(r.report)}")
+            for line in caught_by(r.report):
+                click.echo(f"       caught by {line}")
     healthy = next((r for r in runs if r.healthy), None)
     if healthy:
         click.echo(f"\n== {healthy.name}: the deploy after the fixes ==\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,6 +25,7 @@ def _host(authority: str) -> str:
 class EndpointServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # as ApiServer: a burst of health checks must not lose SYNs
     block_on_close = True
 
     def __init__(self, endpoints: list[Endpoint], port: int = 0) -> None:
@@ -45,6 +47,13 @@ class EndpointServer(ThreadingHTTPServer):
         with self.lock:
             self.connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-answer (an abandoned check, or stop() shutting the
+        # connection) is expected: socketserver would print a traceback on stderr.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
 
     def stop(self) -> None:
         self.stopping.set()

@@ -47,6 +47,10 @@ class RecordedRequest:
 class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # listen() backlog: socketserver's default of 5 drops the SYNs of a burst of new
+    # connections (a gate run with a pool of 64 opens them at once), and each dropped
+    # SYN costs the client a 1 s retransmit.
+    request_queue_size = 128
     block_on_close = True  # server_close() joins handler threads: none is left behind
 
     def __init__(self, port: int, state: State, routes: list[Route], faults: FaultSet) -> None:

@@ -107,6 +107,16 @@ def map_error(
             code=401,
             status="UNAUTHENTICATED",
         )
+    if isinstance(e, auth_exc.InvalidOperation):
+        # The session refreshes credentials on a 401; credentials that cannot be refreshed
+        # (anonymous ones, as against an emulator) raise this instead of the 401 itself.
+        return ApiError(
+            api,
+            f"{method}: the API answered 401 and the credentials cannot be refreshed ({_short(e)})",
+            code=401,
+            status="UNAUTHENTICATED",
+            resource=resource,
+        )
     if isinstance(e, auth_exc.TransportError):
         return _transient(api, f"{method}: credentials transport failed ({_short(e)})", resource)
     if isinstance(e, (json_format.ParseError, json.JSONDecodeError)):

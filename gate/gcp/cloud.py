@@ -94,6 +94,8 @@ class Cloud:
         self._credentials: Any = None
         self._credentials_lock = threading.Lock()
         self._providers: dict[str, Any] = {}
+        # gate.evidence.Recorder when --evidence is on: every answer is recorded (redacted).
+        self.recorder: Any = None
 
     # -- plumbing ---------------------------------------------------------------
     def credentials(self) -> Any:
@@ -111,6 +113,9 @@ class Cloud:
 
     def client(self, api: str) -> Any:
         """The official client for ``api`` (REST transport), built once per run."""
+        built = self._clients.get(api)  # fast path: a dict read needs no lock
+        if built is not None:
+            return built
         with self._lock:
             if api in self._clients:
                 return self._clients[api]
@@ -169,8 +174,15 @@ class Cloud:
         deadline: float,
         resource: str,
         permission: str,
+        identity: str = "",
     ) -> T:
-        """``gate.gcp.call.call`` that also counts each request sent in ``stats``."""
+        """``gate.gcp.call.call`` that also counts each request sent in ``stats``.
+
+        ``identity`` tells requests that name the same ``resource`` but read different
+        data apart in ``stats`` (a log query: one project, many filters); default ``resource``.
+        """
+        if self.recorder is not None:
+            fn = self.recorder.wrap_api(api, method, resource, fn)
         return call(
             api,
             method,
@@ -178,7 +190,7 @@ class Cloud:
             deadline=deadline,
             resource=resource,
             permission=permission,
-            on_send=lambda: self.stats.record(api, method, resource),
+            on_send=lambda: self.stats.record(api, method, identity or resource),
         )
 
     def fetch(self, key: Hashable, fn: Callable[[float], T], *, deadline: float, fresh: bool = False) -> T:
@@ -187,6 +199,9 @@ class Cloud:
 
     # -- providers (lazy: each imports only its own client on first use) --------
     def _provider(self, name: str, module: str, cls: str) -> Any:
+        provider = self._providers.get(name)  # fast path: a dict read needs no lock
+        if provider is not None:
+            return provider
         with self._lock:
             if name not in self._providers:
                 self._providers[name] = getattr(importlib.import_module(module), cls)(self)

@@ -94,6 +94,7 @@ class LoggingProvider:
                 deadline=deadline,
                 resource=resource,
                 permission="logging.logEntries.list",
+                identity=f"{resource} entries {full_filter}",
             )
             raw = page.get("entries", [])
             if not isinstance(raw, list):

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from gate.gcp.cloud import Cloud
 
 POLL_INTERVAL_S = 1.0
-DELETE_GRACE_S = 3.0  # deleting gets this long even when the check's deadline has passed
+DELETE_GRACE_S = 3.0  # at most this much of the check's deadline is kept back for deleting
+DELETE_MIN_S = 0.3  # the delete always gets this long (less than the engine's abandon grace)
 
 # Step detail messages that name a resource (the oneof `step_info`), most specific first.
 _INFO_FIELDS = (
@@ -172,6 +173,11 @@ class ConnectivityProvider:
             "protocol": protocol,
             "description": "created by gate; deleted when the check ends",
         }
+        # Keep time for the delete inside the check's own deadline: a failing or hanging
+        # API must not push the attempt past it (the engine would abandon the attempt
+        # and report a bare time-out instead of the real cause).
+        final_deadline = deadline
+        deadline -= min(DELETE_GRACE_S, max(0.0, deadline - time.monotonic()) / 4)
         try:
             op = self.cloud.call(
                 "networkmanagement",
@@ -198,9 +204,9 @@ class ConnectivityProvider:
         except BaseException:
             # Even when create itself failed: a create that timed out may still have
             # happened on the server (a 404 on delete is fine).
-            self._delete(client, name)
+            self._delete(client, name, final_deadline)
             raise
-        cleanup = self._delete(client, name)
+        cleanup = self._delete(client, name, final_deadline)
         return ConnectivityResult(
             test=result.test,
             result=result.result,
@@ -233,14 +239,14 @@ class ConnectivityProvider:
                 "networkmanagement", f"connectivity test failed: {operation.error.message}", resource=name
             )
 
-    def _delete(self, client: Any, name: str) -> str:
+    def _delete(self, client: Any, name: str, deadline: float) -> str:
         """Delete the test; returns "" or why it could not be deleted (never raises)."""
         try:
             self.cloud.call(
                 "networkmanagement",
                 "DeleteConnectivityTest",
                 lambda t: client.delete_connectivity_test(name=name, retry=None, timeout=t),
-                deadline=time.monotonic() + DELETE_GRACE_S,
+                deadline=max(deadline, time.monotonic() + DELETE_MIN_S),
                 resource=name,
                 permission="networkmanagement.connectivitytests.delete",
             )

@@ -1,0 +1,193 @@
+"""The action's script run as GitHub runs it: a subprocess with GitHub's files and INPUT_* env."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.pipeline.conftest import ROOT, WORLDS, candidate_world_data, clean_env
+
+ACTION = ROOT / "action.yml"
+
+
+def parse_github_output(text: str) -> dict[str, str]:
+    """GitHub's $GITHUB_OUTPUT format: `name=value` lines and `name<<DELIM ... DELIM` blocks."""
+    out: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line:
+            name, delim = line.split("<<", 1)
+            body = []
+            for inner in lines:
+                if inner == delim:
+                    break
+                body.append(inner)
+            else:
+                raise AssertionError(f"unterminated output {name}")
+            out[name] = "\n".join(body)
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            out[name] = value
+    return out
+
+
+class ActionRun:
+    def __init__(self, proc: subprocess.CompletedProcess[str], tmp: Path) -> None:
+        self.proc = proc
+        self.code = proc.returncode
+        self.stdout, self.stderr = proc.stdout, proc.stderr
+        self.outputs = parse_github_output((tmp / "output.txt").read_text())
+        self.summary = (tmp / "summary.md").read_text()
+
+
+def run_action(tmp: Path, **inputs: str) -> ActionRun:
+    workspace = tmp / "ws"
+    workspace.mkdir(exist_ok=True)
+    (workspace / "policy.yaml").write_text(POLICY)
+    (tmp / "output.txt").write_text("")
+    (tmp / "summary.md").write_text("")
+    env = clean_env(
+        {
+            "GITHUB_OUTPUT": str(tmp / "output.txt"),
+            "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"),
+            "GITHUB_WORKSPACE": str(workspace),
+            "RUNNER_TEMP": str(tmp / "runner-temp"),
+        }
+    )
+    for name, value in {"policy": "policy.yaml", **inputs}.items():
+        env["INPUT_" + name.upper().replace("-", "_")] = value
+    proc = subprocess.run(
+        [sys.executable, "-m", "gate.action"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env,
+        cwd=tmp,
+    )
+    return ActionRun(proc, tmp)
+
+
+POLICY = """\
+apiVersion: gate/v1
+project: netra-staging
+region: us-central1
+vars:
+  health_path: /health
+checks:
+  - id: backend-revision
+    type: run.revision
+    timeout: 5s
+    with: {service: netra-backend-staging}
+  - id: backend-health
+    type: http.health
+    timeout: 5s
+    needs: [backend-revision]  # keeps failing worlds fast: no wait on a dead /health
+    with:
+      url: https://netra-backend-staging-pnovr5vsba-uc.a.run.app${health_path}
+      expect:
+        json: ['status == "healthy"']
+"""
+
+
+def test_healthy_world_passes_and_sets_outputs(tmp_path: Path) -> None:
+    r = run_action(
+        tmp_path, world="s12-healthy", vars="# comment\nhealth_path=/health\n", region="us-central1"
+    )
+    assert r.code == 0, r.stdout + r.stderr
+    assert r.outputs["verdict"] == "PASS" and r.outputs["exit-code"] == "0"
+    assert r.outputs["promoted"] == "false" and r.outputs["promotion"] == ""
+    report = json.loads(Path(r.outputs["report-path"]).read_text())
+    assert report["verdict"] == "PASS" and [c["status"] for c in report["checks"]] == ["PASS", "PASS"]
+    assert Path(r.outputs["junit-path"]).read_text().startswith("<?xml")
+    assert r.summary.startswith("## gate: PASS")
+    assert "::notice title=gate verdict::PASS for netra-staging" in r.stdout
+    assert "::error" not in r.stdout
+    assert "PASS       backend-revision" in r.stdout  # the text format in the log (default `formats`)
+
+
+def test_incident_world_blocks_with_annotations(tmp_path: Path) -> None:
+    r = run_action(tmp_path, world=str(WORLDS / "s1-worker-boot-failure.yaml"), formats="markdown")
+    assert r.code == 1, r.stdout + r.stderr
+    assert r.outputs["verdict"] == "FAIL" and r.outputs["exit-code"] == "1"
+    assert re.search(r"^::error title=gate backend-revision::FAIL: ", r.stdout, re.M)
+    assert "## gate: FAIL" in r.summary and "backend-revision" in r.summary
+    assert json.loads(Path(r.outputs["report-path"]).read_text())["exitCode"] == 1
+
+
+def test_permission_denied_is_inconclusive_and_fails_the_step(tmp_path: Path) -> None:
+    data: dict[str, Any] = yaml.safe_load((WORLDS / "s12-healthy.yaml").read_text())
+    data["faults"] = [{"api": "run", "status": 403}]
+    world = tmp_path / "ws" / "forbidden.yaml"
+    world.parent.mkdir()
+    world.write_text(yaml.safe_dump(data, sort_keys=False))
+    r = run_action(tmp_path, world="forbidden.yaml")
+    assert r.code == 3, r.stdout + r.stderr
+    assert r.outputs["verdict"] == "INCONCLUSIVE" and r.outputs["exit-code"] == "3"
+    assert "run.services.get" in r.stdout  # the annotation names the missing permission
+    assert "## gate: INCONCLUSIVE" in r.summary
+
+
+def test_invalid_policy_annotates_the_position_and_exits_2(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "bad.yaml").write_text(POLICY.replace("timeout: 5s", "timeout: five", 1))
+    r = run_action(tmp_path, policy="bad.yaml", world="s12-healthy")
+    assert r.code == 2
+    assert r.outputs["verdict"] == "INVALID" and r.outputs["report-path"] == ""
+    assert re.search(r"^::error title=gate%3A invalid input,file=.*bad.yaml,line=9,col=14::", r.stdout, re.M)
+    assert "## gate: INVALID" in r.summary and "bad.yaml:9:14" in r.summary
+
+
+def test_region_mismatch_stops_before_running(tmp_path: Path) -> None:
+    r = run_action(tmp_path, world="s12-healthy", region="europe-west1")
+    assert r.code == 2
+    assert "gates region 'us-central1' but the action's region input is 'europe-west1'" in r.stdout
+    assert r.outputs["verdict"] == "INVALID"
+
+
+def test_malformed_vars_never_echo_the_value(tmp_path: Path) -> None:
+    r = run_action(tmp_path, world="s12-healthy", vars="hunter2-not-a-pair")
+    assert r.code == 2 and "vars line 1: expected NAME=VALUE" in r.stdout
+    assert "hunter2" not in r.stdout + r.stderr + r.summary
+
+
+def test_promote_on_a_dry_run_moves_traffic_in_the_emulated_project(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "candidate.yaml").write_text(yaml.safe_dump(candidate_world_data(), sort_keys=False))
+    r = run_action(
+        tmp_path, world="candidate.yaml", promote="netra-backend-staging", **{"promote-tag": "candidate"}
+    )
+    assert r.code == 0, r.stdout + r.stderr
+    assert r.outputs["promotion"] == "promoted" and r.outputs["promoted"] == "true"
+
+
+@pytest.mark.parametrize("value", ["line one\nline two", "a<<b\nghadelimiter_x\n"])
+def test_outputs_are_multiline_safe(tmp_path: Path, value: str) -> None:
+    from gate.action.outputs import set_outputs
+
+    path = tmp_path / "out"
+    set_outputs(str(path), {"one": value, "two": "x"})
+    assert parse_github_output(path.read_text()) == {"one": value, "two": "x"}
+
+
+def test_action_yml_passes_every_input_and_exposes_every_output() -> None:
+    action = yaml.safe_load(ACTION.read_text())
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "gate")
+    passed = {k for k in step["env"] if k.startswith("INPUT_")}
+    setup_only = {"python-version", "gate-version"}
+    assert passed == {"INPUT_" + n.upper().replace("-", "_") for n in action["inputs"]} - {
+        "INPUT_" + n.upper().replace("-", "_") for n in setup_only
+    }
+    from gate.action.main import _outputs
+
+    assert set(action["outputs"]) == set(_outputs("PASS", 0, "", "", ""))
+    for name, spec in action["outputs"].items():
+        assert spec["value"] == "${{ steps.gate.outputs." + name + " }}"

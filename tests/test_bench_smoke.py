@@ -1,0 +1,39 @@
+"""The benchmark runs end to end in --quick mode and prints its one table with all six rows.
+
+Structure only: no figure is compared with its target here (timings belong in
+docs/PERFORMANCE.md, not in a test that must pass on any machine).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_quick_prints_all_six_rows() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    # Exit 1 means "a target was missed", which is a figure, not a failure of the code.
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    out = proc.stdout
+    assert "gate benchmark (quick" in out
+    assert "machine:" in out
+    header = next(line for line in out.splitlines() if line.startswith("row "))
+    for col in ("figure (median)", "target", "ratio", "met"):
+        assert col in header
+    rows = [line for line in out.splitlines() if line[:3] in {f"{i}. " for i in range(1, 7)}]
+    assert [r[:2] for r in rows] == ["1.", "2.", "3.", "4.", "5.", "6."], out
+    for r in rows:
+        cells = [c.strip() for c in r.split(" | ")]
+        assert len(cells) == 5, r
+        assert cells[-1] in ("met", "NOT MET"), r
+        assert cells[1], r  # a figure was measured
+    assert any(line.startswith("1b.") for line in out.splitlines())
