@@ -317,7 +317,8 @@ def _faults(doc: Located, value: Any, errors: list[Diagnostic]) -> list[Fault]:
 def _env(doc: Located, value: Any, errors: list[Diagnostic]) -> dict[str, str]:
     if value is None:
         return {}
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+    strings = isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    if not strings:
         errors.append(doc.diag(("env",), "expected a mapping of variable names to strings"))
         return {}
     return dict(value)
