@@ -317,8 +317,7 @@ def _faults(doc: Located, value: Any, errors: list[Diagnostic]) -> list[Fault]:
 def _env(doc: Located, value: Any, errors: list[Diagnostic]) -> dict[str, str]:
     if value is None:
         return {}
-    strings = isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
-    if not strings:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         errors.append(doc.diag(("env",), "expected a mapping of variable names to strings"))
         return {}
     return dict(value)
