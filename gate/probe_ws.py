@@ -27,14 +27,16 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
-from websockets.frames import CLOSE_CODE_EXPLANATIONS, Close
-from websockets.sync.client import ClientConnection, connect
-
 from gate import durations
+
+if TYPE_CHECKING:
+    # websockets is imported where used: `gate validate` and `gate --help` must not pay for it.
+    from websockets.exceptions import InvalidStatus
+    from websockets.frames import Close
+    from websockets.sync.client import ClientConnection
 
 # Short slices keep a waiting session responsive to cancellation.
 _SLICE = 0.25
@@ -112,6 +114,8 @@ def field_at(message: Any, path: str) -> Any:
 
 
 def close_text(close: Close | None) -> str:
+    from websockets.frames import CLOSE_CODE_EXPLANATIONS
+
     if close is None:
         return "1006 (abnormal closure), no close frame"
     explanation = CLOSE_CODE_EXPLANATIONS.get(close.code, "unknown")
@@ -213,6 +217,8 @@ def _handshake(
     scrub: Callable[[str], str],
     register: Callable[[ClientConnection | socket.socket], None],
 ) -> ClientConnection | None:
+    from websockets.sync.client import connect
+
     wait = min(plan.step_timeout, deadline - time.monotonic())
     if wait <= 0:
         _fail(result, "timeout", "timed out before connecting (attempt deadline reached)")
@@ -246,6 +252,8 @@ def _rejected(e: BaseException) -> InvalidStatus | None:
     websockets tries to follow a 3xx itself and then fails (our own socket cannot
     be reused; an https Location is no WebSocket URI), chaining the InvalidStatus.
     """
+    from websockets.exceptions import InvalidStatus
+
     seen: BaseException | None = e
     while seen is not None:
         if isinstance(seen, InvalidStatus):
@@ -258,6 +266,8 @@ def _handshake_failed(
     e: Exception, result: SessionResult, wait: float, where: str, scrub: Callable[[str], str]
 ) -> None:
     """Name what went wrong from the exception's type; quote as little as possible."""
+    from websockets.exceptions import InvalidHandshake, InvalidURI
+
     rejected = _rejected(e)
     if rejected is not None:
         status = rejected.response.status_code
@@ -298,6 +308,8 @@ def _converse(
     cancelled: threading.Event,
     scrub: Callable[[str], str],
 ) -> None:
+    from websockets.exceptions import ConnectionClosed
+
     sent_at = time.monotonic()
     try:
         conn.send(plan.message)
@@ -363,6 +375,8 @@ def _fail(result: SessionResult, kind: str, text: str) -> None:
 
 
 def _address(uri: str) -> tuple[str, int]:
+    from websockets.exceptions import InvalidURI
+
     p = urlsplit(uri)
     if p.hostname is None:
         raise InvalidURI(uri, "no host")
