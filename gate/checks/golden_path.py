@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 from gate import durations, probe_ws
 from gate.checks import jsonpath_assert
 from gate.checks.base import CheckType
+from gate.checks.target import untagged_probe_problem
 from gate.context import AttemptContext
 from gate.errors import MissingFactError
 from gate.model import CheckSpec, Outcome, Status
@@ -291,6 +292,9 @@ class GoldenPath(CheckType):
                 )
             base = str(uris[0])
         else:
+            if problem := untagged_probe_problem(svc):
+                # Fail closed: a conversation with the old revision would prove nothing.
+                return Outcome.error(problem, evidence={"service": name}, final=True)
             base = str(svc.uri or "")
         if not base:
             raise MissingFactError(f"Cloud Run service {name} has no URL")

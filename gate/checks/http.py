@@ -19,6 +19,7 @@ from gate import probe_http
 from gate.checks import jsonpath_assert as ja
 from gate.checks.base import CheckType
 from gate.checks.http_params import PARAMS_SCHEMA, HttpConfig, compile_params
+from gate.checks.target import untagged_probe_problem
 from gate.context import AttemptContext
 from gate.model import CheckSpec, Outcome
 from gate.probe_http import ProbeError, Response
@@ -134,6 +135,9 @@ class HttpHealth(CheckType):
         facts = ctx.cloud.run.service(cfg.service, deadline=ctx.deadline, fresh=ctx.attempt > 1)
         service_uri = getattr(facts, "uri", None)
         base = service_uri
+        if cfg.tag is None and (problem := untagged_probe_problem(facts)):
+            # Fail closed: a green answer from the old revision would prove nothing.
+            return Outcome.error(problem, evidence={"service": cfg.service}, final=True)
         if cfg.tag is not None:
             tagged = [s for s in getattr(facts, "traffic_statuses", ()) if getattr(s, "tag", None) == cfg.tag]
             base = getattr(tagged[0], "uri", None) if tagged else None
