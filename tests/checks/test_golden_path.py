@@ -380,6 +380,9 @@ class StubRun:
         return self._service
 
 
+LATEST = "projects/netra-staging/locations/us-central1/services/netra-backend-staging/revisions/r-00042"
+
+
 def backend(uri: str, tags: Mapping[str, str]) -> Service:
     return Service(
         name="projects/netra-staging/locations/us-central1/services/netra-backend-staging",
@@ -388,14 +391,18 @@ def backend(uri: str, tags: Mapping[str, str]) -> Service:
         reconciling=False,
         terminal_condition=None,
         conditions=(),
-        latest_created_revision=None,
-        latest_ready_revision=None,
+        latest_created_revision=LATEST,
+        latest_ready_revision=LATEST,
         uri=uri,
         urls=(uri,),
         traffic=(),
-        traffic_statuses=tuple(
-            TrafficStatus(type="TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", percent=0, tag=t, uri=u)
-            for t, u in tags.items()
+        # The latest revision serves all traffic, so the service URL reaches it.
+        traffic_statuses=(
+            TrafficStatus(type="TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent=100),
+            *(
+                TrafficStatus(type="TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", percent=0, tag=t, uri=u)
+                for t, u in tags.items()
+            ),
         ),
         etag="x",
     )
