@@ -104,8 +104,15 @@ class LoggingProvider:
             out.extend(parse_entry(e) for e in raw[: max_entries - len(out)])
             token = page.get("nextPageToken") or ""
             # The API may answer an empty page with a token while it keeps searching.
-            if not token or token in seen:
+            if not token:
                 break
+            if token in seen:
+                # Fail closed: stopping here would let a check judge a partial log.
+                raise ApiError(
+                    "logging",
+                    "entries.list: the API repeated a page token; the log could not be read whole",
+                    resource=resource,
+                )
             seen.add(token)
         return tuple(out)
 
