@@ -25,10 +25,11 @@ from gate.checks.golden_path import EVENTS, GoldenPath
 from gate.context import AttemptContext, Cancelled, RunContext
 from gate.emulator.golden_path import GoldenPathServer, config_errors
 from gate.emulator.world import load_world
-from gate.gcp.facts_run import Service, TrafficStatus
+from gate.gcp.facts_run import Service
 from gate.model import CheckSpec, Outcome, Status
 from gate.redact import Redactor
 from gate.resolve import Resolver
+from tests.checks.worlds import service_facts
 
 CANARY = "eyJhbGciOiJIUzI1NiJ9.Y2FuYXJ5LXRva2VuLTQyNDI.c2lnbmF0dXJlLWNhbmFyeQ"
 PASSWORD = "hunter2-canary-password"
@@ -380,32 +381,8 @@ class StubRun:
         return self._service
 
 
-LATEST = "projects/netra-staging/locations/us-central1/services/netra-backend-staging/revisions/r-00042"
-
-
 def backend(uri: str, tags: Mapping[str, str]) -> Service:
-    return Service(
-        name="projects/netra-staging/locations/us-central1/services/netra-backend-staging",
-        generation=3,
-        observed_generation=3,
-        reconciling=False,
-        terminal_condition=None,
-        conditions=(),
-        latest_created_revision=LATEST,
-        latest_ready_revision=LATEST,
-        uri=uri,
-        urls=(uri,),
-        traffic=(),
-        # The latest revision serves all traffic, so the service URL reaches it.
-        traffic_statuses=(
-            TrafficStatus(type="TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent=100),
-            *(
-                TrafficStatus(type="TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", percent=0, tag=t, uri=u)
-                for t, u in tags.items()
-            ),
-        ),
-        etag="x",
-    )
+    return service_facts(uri, tags)
 
 
 @pytest.mark.parametrize("tag", [None, "canary"])

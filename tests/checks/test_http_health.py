@@ -15,9 +15,9 @@ import pytest
 
 from gate.checks.http import HttpHealth
 from gate.context import AttemptContext, RunContext
-from gate.gcp.facts_run import Service, TrafficStatus
 from gate.model import CheckSpec, Outcome, Status
 from gate.resolve import Resolver
+from tests.checks.worlds import service_facts
 from tests.servers import (
     close_mid_response,
     echo,
@@ -455,29 +455,7 @@ def test_resolver_sends_original_host_to_local_server() -> None:
 
 def _cloud(uri: str | None, tags: Mapping[str, str]) -> Any:
     calls: list[tuple[str, float, bool]] = []
-    latest = "projects/netra-staging/locations/us-central1/services/netra-backend-staging/revisions/r-00042"
-    facts = Service(
-        name="projects/netra-staging/locations/us-central1/services/netra-backend-staging",
-        generation=3,
-        observed_generation=3,
-        reconciling=False,
-        terminal_condition=None,
-        conditions=(),
-        latest_created_revision=latest,
-        latest_ready_revision=latest,
-        uri=uri,
-        urls=(uri,) if uri else (),
-        traffic=(),
-        # the latest revision serves the service URL; tags point at candidates
-        traffic_statuses=(
-            TrafficStatus(type="TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent=100),
-            *(
-                TrafficStatus("TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", 0, tag=t, uri=u)
-                for t, u in tags.items()
-            ),
-        ),
-        etag="x",
-    )
+    facts = service_facts(uri, tags)
 
     def service(name: str, *, deadline: float, fresh: bool = False) -> Any:
         calls.append((name, deadline, fresh))

@@ -23,6 +23,7 @@ from gate.emulator import Emulator, World, load_world, parse_world
 from gate.engine import outcome_from_exception
 from gate.gcp.cloud import Cloud
 from gate.gcp.connection import Connection
+from gate.gcp.facts_run import Service, TrafficStatus
 from gate.model import CheckSpec, Outcome
 
 SHIPPED = Path(__file__).resolve().parents[3] / "gate" / "emulator" / "worlds"
@@ -106,4 +107,30 @@ def dump(o: Outcome) -> str:
     return json.dumps(
         {"summary": o.summary, "evidence": o.evidence, "remediation": o.remediation, "metrics": o.metrics},
         default=str,
+    )
+
+
+def service_facts(uri: str | None, tags: Mapping[str, str]) -> Service:
+    """Facts of a backend service whose latest revision serves its URL, with tagged candidates."""
+    latest = f"{REV_PREFIX}{SERVICE}-00042-xq7"
+    return Service(
+        name=f"{LOC}/services/{SERVICE}",
+        generation=3,
+        observed_generation=3,
+        reconciling=False,
+        terminal_condition=None,
+        conditions=(),
+        latest_created_revision=latest,
+        latest_ready_revision=latest,
+        uri=uri,
+        urls=(uri,) if uri else (),
+        traffic=(),
+        traffic_statuses=(
+            TrafficStatus(type="TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent=100),
+            *(
+                TrafficStatus("TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", 0, tag=t, uri=u)
+                for t, u in tags.items()
+            ),
+        ),
+        etag="x",
     )
