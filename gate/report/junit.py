@@ -101,6 +101,10 @@ def _testcase(suite: ET.Element, result: CheckResult, timings: bool) -> None:
         out_lines.append(_details(result, timings).rstrip("\n"))
     elif status in _NOT_PROVEN:
         out_lines.append(_details(result, timings).rstrip("\n"))
+    elif status == Status.PASS.value and result.metrics:
+        # A passing case has no failure text; its timings (latencies, golden-path
+        # event times) still belong in the report.
+        out_lines.append(_metrics_line(result, timings))
     out_lines.extend(_attempt_lines(result, timings))
     text = "\n".join(line for line in out_lines if line)
     if text:
@@ -116,11 +120,12 @@ def _details(result: CheckResult, timings: bool) -> str:
     if result.remediation:
         lines.append(f"fix: {result.remediation}")
     if result.metrics:
-        lines.append(
-            "metrics: "
-            + ", ".join(f"{k}={fmt_number(v)}" for k, v in sorted_metrics(result.metrics, timings))
-        )
+        lines.append(_metrics_line(result, timings))
     return "\n".join(lines) + "\n"
+
+
+def _metrics_line(result: CheckResult, timings: bool) -> str:
+    return "metrics: " + ", ".join(f"{k}={fmt_number(v)}" for k, v in sorted_metrics(result.metrics, timings))
 
 
 def _attempt_lines(result: CheckResult, timings: bool) -> list[str]:

@@ -62,6 +62,12 @@ def render(report: Report, *, verbose: bool = False, timings: bool = True, **_: 
             f"| {status_text(r.status)} | {md(r.id)} ({md(r.type)}) | {md(r.summary)} "
             f"| {len(r.attempts)} | {duration} |"
         )
+    measured = [r for r in report.results if r.metrics]
+    if measured:
+        lines += ["", "### Timings", ""]
+        for r in measured:
+            values = ", ".join(f"{md(k)}={fmt_number(v)}" for k, v in sorted_metrics(r.metrics, timings))
+            lines.append(f"- {md(r.id)}: {values}")
     shown = [r for r in report.results if verbose or r.status is not Status.PASS]
     if shown:
         lines += ["", "### Details"]
