@@ -63,24 +63,29 @@ def timed_subprocess(args: list[str], env: dict[str, str] | None = None) -> tupl
     return wall, p.returncode, usage.ru_maxrss / 1024.0
 
 
-def run_in_process(policy_path: Path, host: str, pool: int) -> dict[str, Any]:
-    """One gate run in this process (load + run, as gate.run does); returns wall, report, stats."""
+def run_in_process(policy_path: Path, host: str, pool: int | None = None) -> dict[str, Any]:
+    """One gate run in this process (load + run, as gate.run does); returns wall, report, stats.
+
+    ``pool=None`` runs with the default pool, as ``gate check`` and ``gate.run`` do."""
     from gate.engine import Engine, EngineOptions
     from gate.loader import load_policy
     from gate.runner import RunOptions, open_run
 
     t0 = time.perf_counter()
     policy = load_policy(policy_path)
-    options = RunOptions(
-        engine=EngineOptions(pool=pool), env={"GATE_EMULATOR_HOST": host}, handle_signals=False
-    )
+    engine = EngineOptions() if pool is None else EngineOptions(pool=pool)
+    options = RunOptions(engine=engine, env={"GATE_EMULATOR_HOST": host}, handle_signals=False)
     with open_run(policy, options) as (run, _target):
         report = Engine(policy, run, options.engine).execute()
     wall = time.perf_counter() - t0
     return {"wall": wall, "report": report, "stats": run.cloud.stats}
 
 
-POOL = 64  # see docs/PERFORMANCE.md: the CLI default (16) makes long policies queue
+def default_pool() -> int:
+    """The pool `gate check`, `gate.run` and EngineOptions use unless told otherwise."""
+    from gate.engine import EngineOptions
+
+    return EngineOptions().pool
 
 
 # -- rows ----------------------------------------------------------------------------------
@@ -117,12 +122,13 @@ def row_concurrency(tmp: Path, repeats: int) -> tuple[list[Row], dict[str, Any]]
     n = 8
     alone, longest, chains = critical_path(tmp, delay)
     policy = fx.write_policy(tmp, n)
-    pools = (POOL, 16, 1)
-    walls: dict[int, list[float]] = {p: [] for p in pools}
+    # Rows 1 and 4 run at the default pool (64): what a user gets without --pool.
+    pools: tuple[int | None, ...] = (None, 16, 1)
+    walls: dict[int | None, list[float]] = {p: [] for p in pools}
     economy: list[tuple[int, int, int]] = []
     depths: list[int] = []
     with emulator_process(n, delay) as emu:
-        run_in_process(policy, emu.api_host, pool=POOL)  # warm-up: imports the client modules once
+        run_in_process(policy, emu.api_host)  # warm-up: imports the client modules once
         emu.count()
         for _ in range(max(1, min(repeats, 3))):  # the run's own critical path, from its timeline
             run_in_process(policy, emu.api_host, pool=len(fx.service_names(n)) * fx.CHECKS_PER_SERVICE)
@@ -137,7 +143,7 @@ def row_concurrency(tmp: Path, repeats: int) -> tuple[list[Row], dict[str, Any]]
                 economy.append((emu.count(), st.total, len(st.resources)))
         cold = [
             timed_subprocess(
-                [*GATE, "check", "--policy", str(policy), "--pool", str(POOL), "-f", "json"],
+                [*GATE, "check", "--policy", str(policy), "-f", "json"],
                 env=sub_env(GATE_EMULATOR_HOST=emu.api_host),
             )
             for _ in range(max(1, min(repeats, 3)))
@@ -146,10 +152,11 @@ def row_concurrency(tmp: Path, repeats: int) -> tuple[list[Row], dict[str, Any]]
     cp = chain * delay
     w64, w16, w1 = (median(walls[p]) for p in pools)
     ratio = w64 / cp
+    dp = default_pool()
     chain_text = ", ".join(f"{t} {c}" for t, c in chains.items())
     rows = [
         Row(
-            f"1. concurrency: 40 checks / 8 services, 100 ms per API call (--pool {POOL})",
+            f"1. concurrency: 40 checks / 8 services, 100 ms per API call (default pool, {dp})",
             f"{w64:.2f} s (critical path {chain} x 100 ms = {cp:.1f} s)",
             "<= 1.3 x critical path",
             f"{ratio:.2f}",
@@ -164,7 +171,7 @@ def row_concurrency(tmp: Path, repeats: int) -> tuple[list[Row], dict[str, Any]]
             f"{median([c[0] for c in cold]):.2f} s",
         ),
         Row(
-            "1b. same policy, --pool 16 (the CLI default) / --pool 1 (contrast)",
+            "1b. same policy, --pool 16 / --pool 1 (contrast)",
             f"{w16:.2f} s / {w1:.2f} s",
             "(contrast, no target)",
             f"{w16 / cp:.2f} / {w1 / cp:.2f}",
@@ -232,7 +239,7 @@ def row_scale(tmp: Path, sizes: list[int], repeats: int) -> Row:
             for _ in range(repeats):
                 emu.count()
                 wall, code, rss = timed_subprocess(
-                    [*GATE, "check", "--policy", str(policy), "--pool", str(POOL), "-f", "json"],
+                    [*GATE, "check", "--policy", str(policy), "-f", "json"],
                     env=sub_env(GATE_EMULATOR_HOST=emu.api_host),
                 )
                 if code != 0:
@@ -252,7 +259,7 @@ def row_scale(tmp: Path, sizes: list[int], repeats: int) -> Row:
     ok = last_wall <= 15 and last_rss <= 300
     n_last = sizes[-1]
     return Row(
-        f"4. scale: services x 5 checks, 50 ms per API call (`gate check --pool {POOL}`)",
+        f"4. scale: services x 5 checks, 50 ms per API call (`gate check`, default pool {default_pool()})",
         "; ".join(figures),
         f"{n_last} services: <= 15 s, <= 300 MB",
         f"{last_wall / 15:.2f} / {last_rss / 300:.2f}",

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -32,6 +31,8 @@ from gate.redact import redact_url
 from gate.resolve import Resolver
 
 if TYPE_CHECKING:
+    import ssl  # imported where used, as httpx is: only a TLS exchange needs it
+
     import httpx  # imported where used: `gate validate` must not pay for it
 
 MiB = 1024 * 1024
@@ -289,6 +290,8 @@ def _read_capped(ex: _Exchange, resp: httpx.Response, cap: int, deadline: float,
 
 @functools.cache
 def _tls_context(verify: bool) -> ssl.SSLContext | bool:
+    import ssl
+
     import certifi
 
     # Building a verifying context loads the CA bundle (~30 ms); doing it per request
@@ -308,6 +311,8 @@ def _causes(e: BaseException) -> list[BaseException]:
 
 
 def _classify(e: httpx.HTTPError, phase: str, elapsed: float, request: Request) -> ProbeError:
+    import ssl
+
     import httpx
 
     chain = _causes(e)

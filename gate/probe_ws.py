@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -266,6 +265,8 @@ def _handshake_failed(
     e: Exception, result: SessionResult, wait: float, where: str, scrub: Callable[[str], str]
 ) -> None:
     """Name what went wrong from the exception's type; quote as little as possible."""
+    import ssl  # here: only a failed exchange needs it, and `gate validate` imports this module
+
     from websockets.exceptions import InvalidHandshake, InvalidURI
 
     rejected = _rejected(e)

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from gate.context import AttemptContext
 from gate.model import CheckSpec, Outcome
+
+if TYPE_CHECKING:  # annotations only: `gate validate` imports this module for its schema
+    from gate.context import AttemptContext
 
 
 class CheckType(abc.ABC):

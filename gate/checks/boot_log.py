@@ -17,15 +17,17 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate import durations
 from gate.checks.base import CheckType
 from gate.checks.target import TARGET_PROPERTIES, resolve_target, target_errors
-from gate.context import AttemptContext
 from gate.errors import MissingFactError
-from gate.gcp.logs import LogEntry
 from gate.model import CheckSpec, Outcome
+
+if TYPE_CHECKING:  # annotations only: `gate validate` imports this module for its schema
+    from gate.context import AttemptContext
+    from gate.gcp.logs import LogEntry
 
 SEVERITIES = ("DEFAULT", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "ALERT", "EMERGENCY")
 DEFAULT_DENY = (

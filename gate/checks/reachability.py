@@ -15,21 +15,25 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate import netpath as npath
 from gate import netpath_dest as ndest
 from gate.checks.base import CheckType
 from gate.checks.target import TARGET_PROPERTIES, resolve_target, target_errors
-from gate.context import AttemptContext
 from gate.errors import NotFoundError
 from gate.gcp import names
-from gate.gcp.compute import Network, same_network
-from gate.gcp.facts_run import Revision
-from gate.gcp.netmgmt import ConnectivityResult, EndpointSpec
 from gate.model import Outcome
 from gate.netpath import Hop, HopState
 from gate.netpath_dest import SQL_PORTS as SQL_PORTS  # re-exported: it used to live here
+
+# `gate validate` imports this module for its schema only: the fact modules (and
+# their dataclasses, ~20 ms) are imported by the methods that run a check.
+if TYPE_CHECKING:
+    from gate.context import AttemptContext
+    from gate.gcp.compute import Network
+    from gate.gcp.facts_run import Revision
+    from gate.gcp.netmgmt import ConnectivityResult, EndpointSpec
 
 PASSING = {"REACHABLE"}
 
@@ -160,6 +164,8 @@ class Reachability(CheckType):
     # -- destination -------------------------------------------------------------------
 
     def _destination(self, ctx: AttemptContext) -> Dest | Outcome:
+        from gate.gcp.netmgmt import EndpointSpec
+
         p, fresh, dl = self.params, ctx.attempt > 1, ctx.deadline
         if p.get("redis"):
             r = ctx.cloud.redis.instance(str(p["redis"]), deadline=dl, fresh=fresh)
@@ -217,6 +223,8 @@ class Reachability(CheckType):
     # -- hops 1 and 2: VPC access, connector or Direct VPC subnet --------------------------
 
     def _source(self, ctx: AttemptContext, rev: Revision, dest: Dest, hops: list[Hop]) -> Src | None:
+        from gate.gcp.compute import same_network
+
         vpc = rev.vpc_access
         region = names.segment(rev.name, "locations") or ctx.region
         if vpc is None or not vpc.configured:
@@ -320,6 +328,8 @@ class Reachability(CheckType):
     # -- hop 4: the network --------------------------------------------------------------
 
     def _network_hop(self, ctx: AttemptContext, src: Src, dest: Dest) -> Hop:
+        from gate.gcp.compute import same_network
+
         here, there = _short_net(src.network), _short_net(dest.network)
         if dest.kind == "address":
             return self._address_network(ctx, src, dest)
@@ -342,6 +352,8 @@ class Reachability(CheckType):
         return ndest.psa_range_hop(dest.ip, cidrs, there, dest.label)
 
     def _address_network(self, ctx: AttemptContext, src: Src, dest: Dest) -> Hop:
+        from gate.gcp.compute import same_network
+
         here, there = _short_net(src.network), _short_net(dest.network)
         same = same_network(src.network, dest.network, ctx.project)
         peer = None
@@ -434,6 +446,8 @@ class Reachability(CheckType):
     def _confirm(
         self, ctx: AttemptContext, rev: Revision, dest: Dest, evidence: dict[str, Any], doubt: Hop | None
     ) -> Outcome:
+        from gate.gcp.netmgmt import EndpointSpec
+
         res: ConnectivityResult = ctx.cloud.connectivity.test(
             EndpointSpec(cloud_run_revision=rev.name),
             dest.endpoint,

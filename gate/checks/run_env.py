@@ -14,16 +14,18 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from gate.checks.base import CheckType
 from gate.checks.target import TARGET_PROPERTIES, pick_container, resolve_target, target_errors
-from gate.context import AttemptContext
 from gate.errors import NotFoundError
-from gate.gcp.facts_run import EnvVar
 from gate.model import CheckSpec, Outcome
 from gate.redact import CREDENTIAL_PARAMS
+
+if TYPE_CHECKING:  # annotations only: `gate validate` imports this module for its schema
+    from gate.context import AttemptContext
+    from gate.gcp.facts_run import EnvVar
 
 _NAME = "^[A-Za-z_][A-Za-z0-9_]*$"
 

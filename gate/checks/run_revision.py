@@ -9,13 +9,15 @@ that visible; the serving revision was healthy all along.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.checks.base import CheckType
 from gate.checks.target import TARGET_PROPERTIES, Target, resolve_target, target_errors
-from gate.context import AttemptContext
-from gate.gcp.facts_run import Condition, Revision, Service
 from gate.model import Outcome
+
+if TYPE_CHECKING:  # annotations only: `gate validate` imports this module for its schema
+    from gate.context import AttemptContext
+    from gate.gcp.facts_run import Condition, Revision, Service
 
 MESSAGE_CAP = 300  # a condition message quoted in a summary
 # Besides Ready, these must not have failed when the revision reports them.

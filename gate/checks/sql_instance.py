@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.checks import sql_tiers
 from gate.checks.base import CheckType
 from gate.checks.target import TARGET_PROPERTIES, pick_container, resolve_target, target_errors
-from gate.context import AttemptContext
-from gate.gcp.sql import SqlInstance as Instance
 from gate.model import Outcome
+
+if TYPE_CHECKING:  # annotations only: `gate validate` imports this module for its schema
+    from gate.context import AttemptContext
+    from gate.gcp.sql import SqlInstance as Instance
 
 # States an instance may pass through on its way back to RUNNABLE: worth polling.
 _TRANSIENT = {"PENDING_CREATE", "MAINTENANCE", "ONLINE_MAINTENANCE", "PENDING_DELETE"}

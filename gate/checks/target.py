@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gate.context import AttemptContext
 from gate.errors import MissingFactError, NotFoundError
-from gate.gcp.facts_run import Container, Revision, Service, TrafficStatus, TrafficTarget
+
+if TYPE_CHECKING:  # annotations only: `gate validate` imports this module for its schema
+    from gate.context import AttemptContext
+    from gate.gcp.facts_run import Container, Revision, Service, TrafficStatus, TrafficTarget
 
 #: JSON Schema properties every revision-targeting check accepts (merge into your own).
 TARGET_PROPERTIES: dict[str, Any] = {
