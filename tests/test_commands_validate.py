@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,22 +10,9 @@ from click.testing import CliRunner
 
 from gate import registry
 from gate.cli import cli
+from tests.typefixtures import test_types  # noqa: F401  (autouse)
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(autouse=True)
-def test_types(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.chdir(REPO)
-    spec = importlib.util.spec_from_file_location("gate_test_types", REPO / "tests/policies/testtypes.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for t in module.TYPES:
-        registry.register(t)
-    yield
-    for t in module.TYPES:
-        registry.unregister(t.name)
 
 
 def _gate(*args: str) -> tuple[int, str, str]:

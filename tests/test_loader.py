@@ -3,34 +3,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gate import registry
 from gate.bundled import bundled_dir
 from gate.errors import InputError, UsageError
 from gate.loader import find_policy, load_policy, validate_file
 from gate.model import CheckSpec, Policy, Severity, SourceRef, Timing
+from tests.typefixtures import test_types  # noqa: F401  (autouse)
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD = "tests/policies/good"
-
-
-@pytest.fixture(autouse=True)
-def test_types(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.chdir(REPO)
-    spec = importlib.util.spec_from_file_location("gate_test_types", REPO / "tests/policies/testtypes.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for t in module.TYPES:
-        registry.register(t)
-    yield
-    for t in module.TYPES:
-        registry.unregister(t.name)
 
 
 def _errors(path: str | Path, **kw: object) -> list[str]:

@@ -8,11 +8,9 @@ checks directory.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,28 +19,10 @@ from click.testing import CliRunner
 from gate import registry
 from gate.bundled import bundled_dir
 from gate.cli import cli
+from tests.typefixtures import test_types  # noqa: F401  (autouse)
 
 REPO = Path(__file__).resolve().parent.parent
 BAD = "tests/policies/bad"
-
-
-def _test_types() -> tuple[type, ...]:
-    spec = importlib.util.spec_from_file_location("gate_test_types", REPO / "tests/policies/testtypes.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return tuple(module.TYPES)
-
-
-@pytest.fixture(autouse=True)
-def test_types(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.chdir(REPO)  # file names print as given: relative to the repo
-    types = _test_types()
-    for t in types:
-        registry.register(t)
-    yield
-    for t in types:
-        registry.unregister(t.name)
 
 
 EXPECTED: dict[str, list[str]] = {

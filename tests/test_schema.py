@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 from click.testing import CliRunner
 
-from gate import registry, yamlsafe
+from gate import yamlsafe
 from gate.cli import cli
 from gate.schema import LIBRARY, POLICY, build_schema, schema_problems, suggest
+from tests.typefixtures import test_types  # noqa: F401  (autouse)
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(autouse=True)
-def test_types() -> Iterator[None]:
-    spec = importlib.util.spec_from_file_location("gate_test_types", REPO / "tests/policies/testtypes.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for t in module.TYPES:
-        registry.register(t)
-    yield
-    for t in module.TYPES:
-        registry.unregister(t.name)
 
 
 def _validator() -> Any:
