@@ -68,7 +68,7 @@ def run_in_process(policy_path: Path, host: str, pool: int | None = None) -> dic
 
     ``pool=None`` runs with the default pool, as ``gate check`` and ``gate.run`` do."""
     from gate.engine import Engine, EngineOptions
-    from gate.loader import load_policy
+    from gate.policy.loader import load_policy
     from gate.runner import RunOptions, open_run
 
     t0 = time.perf_counter()

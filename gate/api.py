@@ -35,7 +35,7 @@ def run(
     ``policies/<project>.yaml``. Raises ``gate.errors.InputError`` for an
     invalid policy or world and ``CredentialsError`` when no login is found.
     """
-    from gate.loader import find_policy, load_policy
+    from gate.policy.loader import find_policy, load_policy
 
     if not isinstance(policy, Policy):
         if policy is None:

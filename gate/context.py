@@ -1,7 +1,9 @@
 """What a check attempt may use: its deadline, the providers, the environment.
 
-Kept free of Google imports: ``cloud`` is built lazily by ``gate.gcp.cloud`` and
-typed loosely here so that importing a check type never imports a client.
+Kept free of Google imports at run time: ``cloud`` is typed against the
+``gate.gcp.cloud`` facade for mypy only, so importing a check type never imports
+a client. The evidence recorder is a higher layer, so it is seen through a
+``Protocol`` here.
 """
 
 from __future__ import annotations
@@ -10,10 +12,27 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from gate.probes.resolve import Resolver
 from gate.redact import Redactor
-from gate.resolve import Resolver
+
+if TYPE_CHECKING:
+    from gate.gcp.cloud import Cloud
+
+
+class ExchangeRecorder(Protocol):
+    """Where HTTP and WebSocket exchanges go for the evidence bundle (``--evidence``)."""
+
+    def record(
+        self,
+        check_id: str,
+        *,
+        kind: str,
+        request: Mapping[str, Any],
+        response: Mapping[str, Any],
+        duration: float,
+    ) -> None: ...
 
 
 class Cancelled(Exception):
@@ -28,12 +47,12 @@ class RunContext:
     region: str
     vars: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
-    cloud: Any = None  # gate.gcp.cloud.Cloud; Any keeps this module import-light
+    cloud: Cloud | None = None  # None when no check of the policy reads Google APIs
     resolver: Resolver = field(default_factory=Resolver)
     redactor: Redactor = field(default_factory=Redactor)
     cancelled: threading.Event = field(default_factory=threading.Event)
     # Exchanges recorded for the evidence bundle (already redacted); None = not recording.
-    recorder: Any = None
+    recorder: ExchangeRecorder | None = None
 
 
 @dataclass
@@ -52,7 +71,9 @@ class AttemptContext:
         return self.run.region
 
     @property
-    def cloud(self) -> Any:
+    def cloud(self) -> Cloud:
+        if self.run.cloud is None:
+            raise RuntimeError("this run has no Google API access (no provider was set up)")
         return self.run.cloud
 
     @property

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from gate.checks.base import CheckType
 
 BUILTIN: dict[str, str] = {
-    "http.health": "gate.checks.http:HttpHealth",
+    "http.health": "gate.checks.http_health:HttpHealth",
     "run.revision": "gate.checks.run_revision:RevisionReady",
     "run.env": "gate.checks.run_env:RequiredEnv",
     "network.reachability": "gate.checks.reachability:Reachability",

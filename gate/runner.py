@@ -21,8 +21,8 @@ from gate import registry
 from gate.context import RunContext
 from gate.engine import Engine, EngineOptions, ProgressFn
 from gate.model import Policy, Report
+from gate.probes.resolve import Resolver
 from gate.redact import Redactor
-from gate.resolve import Resolver
 
 RESOLVE_ENV = "GATE_RESOLVE"
 
@@ -35,7 +35,7 @@ class RunOptions:
     engine: EngineOptions = field(default_factory=EngineOptions)
     env: Mapping[str, str] | None = None  # defaults to os.environ
     handle_signals: bool = True
-    recorder: Any = None  # gate.evidence.Recorder for --evidence; None = not recording
+    recorder: Any = None  # gate.evidence.bundle.Recorder for --evidence; None = not recording
 
 
 def _needs_cloud(policy: Policy) -> bool:
@@ -55,7 +55,7 @@ def open_run(policy: Policy, options: RunOptions) -> Iterator[tuple[RunContext, 
     specs = list(options.resolve) + [s for s in env.get(RESOLVE_ENV, "").split() if s]
     resolver = Resolver.parse(specs)
     with contextlib.ExitStack() as stack:
-        from gate.gcp.connection import Connection
+        from gate.gcp.transport.connection import Connection
 
         if options.world is not None:
             from gate.emulator import Emulator, load_world
@@ -71,7 +71,7 @@ def open_run(policy: Policy, options: RunOptions) -> Iterator[tuple[RunContext, 
             conn = Connection.from_env(endpoints=policy.endpoints, impersonate=options.impersonate, env=env)
             target = f"emulator:{conn.emulator_host}" if conn.emulator_host else "google"
             if not conn.emulator_host and _needs_cloud(policy):
-                from gate.gcp.connection import resolve_credentials
+                from gate.gcp.transport.connection import resolve_credentials
 
                 # Fail fast (exit 2) before any check runs, not once per check.
                 conn = dataclasses.replace(conn, credentials=resolve_credentials(conn))

@@ -1,4 +1,4 @@
-"""The loader's test-only check types (tests/policies/testtypes.py), registered for a test.
+"""The loader's test-only check types (tests/policy/files/testtypes.py), registered for a test.
 
 Import the fixture into a test module (``from tests.typefixtures import test_types``);
 it is autouse there. It also runs the test from the repo root, because diagnostics
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gate import registry
-from tests.policies.testtypes import TYPES
+from tests.policy.files.testtypes import TYPES
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -53,7 +53,7 @@ def parse_vars(text: str) -> tuple[str, ...]:
 
 def resolve_world(name: str, base: Path) -> Path:
     """A world file: a path (relative to ``base``) or a bundled world's name (``s12-healthy``)."""
-    from gate.policytest import bundled_world_names, find_world
+    from gate.pipeline.policytest import bundled_world_names, find_world
 
     found = find_world(name, base)
     if found is None:

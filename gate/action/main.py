@@ -49,7 +49,7 @@ def guard_region(inputs: Inputs, workspace: Path) -> None:
     """The policy names its region; a different `region` input means the wrong policy was picked."""
     if not inputs.region:
         return
-    from gate.loader import find_policy, load_policy
+    from gate.policy.loader import find_policy, load_policy
 
     try:
         path = Path(inputs.policy) if inputs.policy else find_policy(inputs.project, cwd=workspace)

@@ -27,7 +27,7 @@ from gate.model import CheckSpec, Outcome
 
 if TYPE_CHECKING:  # annotations only: `gate validate` imports this module for its schema
     from gate.context import AttemptContext
-    from gate.gcp.logs import LogEntry
+    from gate.gcp.logging import LogEntry
 
 SEVERITIES = ("DEFAULT", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "ALERT", "EMERGENCY")
 DEFAULT_DENY = (
@@ -154,7 +154,7 @@ class BootLog(CheckType):
             f'resource.labels.service_name="{service}" AND '
             f'resource.labels.revision_name="{rev.short_name}"'
         )
-        entries = ctx.cloud.logs.entries(
+        entries = ctx.cloud.logging.entries(
             query, start=start, end=end, max_entries=self.max_entries, deadline=ctx.deadline
         )
         span = f"between {_ts(start)} and {_ts(end)}"

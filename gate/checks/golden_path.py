@@ -6,7 +6,7 @@ in order, optionally with N sessions open at once. It catches a rejected
 handshake (S4), a silent agent pipeline (S10) and sessions dropped under
 concurrency (S11), and passes a healthy backend (S12).
 
-The WebSocket work (threads, sockets, timeouts) lives in :mod:`gate.probe_ws`;
+The WebSocket work (threads, sockets, timeouts) lives in :mod:`gate.probes.ws`;
 this module turns parameters into a plan and the sessions' facts into a verdict.
 """
 
@@ -20,13 +20,14 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-from gate import durations, probe_ws
+from gate import durations
 from gate.checks import jsonpath_assert
 from gate.checks.base import CheckType
 from gate.checks.target import untagged_probe_problem
 from gate.context import AttemptContext
 from gate.errors import MissingFactError
 from gate.model import CheckSpec, Outcome, Status
+from gate.probes import ws as probe_ws
 from gate.redact import redact_url
 
 EVENTS = ("agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed")

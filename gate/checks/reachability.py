@@ -17,15 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gate import netpath as npath
-from gate import netpath_dest as ndest
 from gate.checks.base import CheckType
 from gate.checks.target import TARGET_PROPERTIES, resolve_target, target_errors
 from gate.errors import NotFoundError
 from gate.gcp import names
 from gate.model import Outcome
-from gate.netpath import Hop, HopState
-from gate.netpath_dest import SQL_PORTS as SQL_PORTS  # re-exported: it used to live here
+from gate.netpath import destination as ndest
+from gate.netpath import firewall as nfw
+from gate.netpath import hops as npath
+from gate.netpath.hops import Hop, HopState
 
 # `gate validate` imports this module for its schema only: the fact modules (and
 # their dataclasses, ~20 ms) are imported by the methods that run a check.
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from gate.context import AttemptContext
     from gate.gcp.compute import Network
     from gate.gcp.facts_run import Revision
-    from gate.gcp.netmgmt import ConnectivityResult, EndpointSpec
+    from gate.gcp.networkmanagement import ConnectivityResult, EndpointSpec
 
 PASSING = {"REACHABLE"}
 
@@ -48,14 +48,14 @@ class Dest:
     network: str  # full network name, projects/p/global/networks/n
     endpoint: EndpointSpec
     redis: Any = None  # gate.gcp.redis.RedisInstance
-    sql: Any = None  # gate.gcp.sql.SqlInstance
+    sql: Any = None  # gate.gcp.sqladmin.SqlInstance
 
 
 @dataclass(frozen=True)
 class Src:
     label: str  # "connector staging-connector (10.1.0.0/28)"
     network: str  # full network name
-    source: npath.Source
+    source: nfw.Source
 
 
 def _net(ref: str, project: str) -> str:
@@ -164,7 +164,7 @@ class Reachability(CheckType):
     # -- destination -------------------------------------------------------------------
 
     def _destination(self, ctx: AttemptContext) -> Dest | Outcome:
-        from gate.gcp.netmgmt import EndpointSpec
+        from gate.gcp.networkmanagement import EndpointSpec
 
         p, fresh, dl = self.params, ctx.attempt > 1, ctx.deadline
         if p.get("redis"):
@@ -181,7 +181,7 @@ class Reachability(CheckType):
                 redis=r,
             )
         if p.get("sql"):
-            s = ctx.cloud.sql.instance(str(p["sql"]), deadline=dl, fresh=fresh)
+            s = ctx.cloud.sqladmin.instance(str(p["sql"]), deadline=dl, fresh=fresh)
             private = s.address("PRIVATE")
             label = f"Cloud SQL {s.name}"
             if not private or not s.private_network:
@@ -279,7 +279,7 @@ class Reachability(CheckType):
         return Src(
             f"Direct VPC egress subnet {sub.name} ({sub.ip_cidr_range})",
             _net(sub.network, ctx.project),
-            npath.Source(sub.ip_cidr_range, frozenset(nic.tags)),
+            nfw.Source(sub.ip_cidr_range, frozenset(nic.tags)),
         )
 
     def _connector(self, ctx: AttemptContext, ref: str, region: str, hops: list[Hop]) -> Src | None:
@@ -323,7 +323,7 @@ class Reachability(CheckType):
         )
         # Every connector's instances carry these two network tags (set by Google).
         tags = frozenset({"vpc-connector", f"vpc-connector-{region}-{short}"})
-        return Src(f"connector {short} ({cidr})", network, npath.Source(cidr, tags))
+        return Src(f"connector {short} ({cidr})", network, nfw.Source(cidr, tags))
 
     # -- hop 4: the network --------------------------------------------------------------
 
@@ -374,7 +374,7 @@ class Reachability(CheckType):
     def _firewall_hop(self, ctx: AttemptContext, src: Src, dest: Dest) -> Hop:
         fws = ctx.cloud.compute.firewalls(src.network, deadline=ctx.deadline, fresh=ctx.attempt > 1)
         rules = [
-            npath.FwRule(
+            nfw.FwRule(
                 name=f.name,
                 direction=f.direction,
                 priority=f.priority,
@@ -388,7 +388,7 @@ class Reachability(CheckType):
             )
             for f in fws
         ]
-        return npath.firewall_hop(rules, dest.ip, dest.port, src.source, _short_net(src.network))
+        return nfw.firewall_hop(rules, dest.ip, dest.port, src.source, _short_net(src.network))
 
     def _destination_hop(self, ctx: AttemptContext, rev: Revision, dest: Dest) -> Hop:
         region = names.segment(rev.name, "locations") or ctx.region
@@ -446,9 +446,9 @@ class Reachability(CheckType):
     def _confirm(
         self, ctx: AttemptContext, rev: Revision, dest: Dest, evidence: dict[str, Any], doubt: Hop | None
     ) -> Outcome:
-        from gate.gcp.netmgmt import EndpointSpec
+        from gate.gcp.networkmanagement import EndpointSpec
 
-        res: ConnectivityResult = ctx.cloud.connectivity.test(
+        res: ConnectivityResult = ctx.cloud.networkmanagement.test(
             EndpointSpec(cloud_run_revision=rev.name),
             dest.endpoint,
             deadline=ctx.deadline,

@@ -340,7 +340,7 @@ class RequiredEnv(CheckType):
             secret = ref.secret.rsplit("/", 1)[-1]
             label = f"{name} (secret {secret}, version {ref.version})"
             try:
-                version = ctx.cloud.secrets.version(
+                version = ctx.cloud.secretmanager.version(
                     ref.secret, ref.version, deadline=ctx.deadline, fresh=ctx.attempt > 1
                 )
             except NotFoundError:

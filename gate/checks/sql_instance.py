@@ -18,7 +18,7 @@ from gate.model import Outcome
 
 if TYPE_CHECKING:  # annotations only: `gate validate` imports this module for its schema
     from gate.context import AttemptContext
-    from gate.gcp.sql import SqlInstance as Instance
+    from gate.gcp.sqladmin import SqlInstance as Instance
 
 # States an instance may pass through on its way back to RUNNABLE: worth polling.
 _TRANSIENT = {"PENDING_CREATE", "MAINTENANCE", "ONLINE_MAINTENANCE", "PENDING_DELETE"}
@@ -80,7 +80,7 @@ class SqlInstance(CheckType):
 
     def attempt(self, ctx: AttemptContext) -> Outcome:
         fresh = ctx.attempt > 1
-        inst: Instance = ctx.cloud.sql.instance(
+        inst: Instance = ctx.cloud.sqladmin.instance(
             str(self.params["instance"]), deadline=ctx.deadline, fresh=fresh
         )
         evidence: dict[str, Any] = {
@@ -134,7 +134,7 @@ class SqlInstance(CheckType):
         for name in (inst.tier, str(minimum_name)):
             size = sql_tiers.known(name)
             if size is None:
-                size = sql_tiers.from_api(name, ctx.cloud.sql.tiers(deadline=ctx.deadline))
+                size = sql_tiers.from_api(name, ctx.cloud.sqladmin.tiers(deadline=ctx.deadline))
             if size is None:
                 return Outcome.error(
                     f"unknown Cloud SQL tier {name}: not in gate's table and not listed by the tiers API",

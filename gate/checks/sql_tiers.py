@@ -41,8 +41,10 @@ _TRAILING_VCPU = re.compile(r"^db-[a-z0-9-]+?-(\d+)$", re.IGNORECASE)
 
 
 class ApiTier(Protocol):
-    tier: str
-    ram_bytes: int
+    @property
+    def tier(self) -> str: ...
+    @property
+    def ram_bytes(self) -> int: ...
 
 
 @dataclass(frozen=True)

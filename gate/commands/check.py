@@ -73,7 +73,7 @@ def evidence_recorder(evidence_dir: str | None) -> Any:
     """A Recorder for ``--evidence DIR``; a DIR with files in it is refused before anything runs."""
     if evidence_dir is None:
         return None
-    from gate.evidence import Recorder, prepare_dir
+    from gate.evidence.bundle import Recorder, prepare_dir
 
     try:
         prepare_dir(Path(evidence_dir))
@@ -83,7 +83,7 @@ def evidence_recorder(evidence_dir: str | None) -> Any:
 
 
 def write_evidence(path: Path, policy: Any, report: Report, recorder: Any) -> bool:
-    from gate.evidence import write_bundle
+    from gate.evidence.bundle import write_bundle
 
     try:
         write_bundle(path, policy, report, recorder)
@@ -217,7 +217,7 @@ def command(
     2 invalid policy or usage (fix the policy), 3 inconclusive: a blocking
     check could not be evaluated (retry or escalate), 130/143 interrupted.
     """
-    from gate.loader import find_policy, load_policy
+    from gate.policy.loader import find_policy, load_policy
 
     if not policy_path and not project:
         raise UsageError("give --project PROJECT (finds policies/PROJECT.yaml) or --policy FILE")
@@ -242,7 +242,7 @@ def command(
     promotion = None
     try:
         if promote_service:
-            from gate.promote import check_and_promote
+            from gate.pipeline.promote import check_and_promote
 
             report, promotion = check_and_promote(
                 policy, options, on_progress if printer else None, service=promote_service, tag=promote_tag

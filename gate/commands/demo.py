@@ -54,7 +54,7 @@ def _order(path: Path) -> tuple[int, str]:
 
 def run_world(policy_path: Path, world: Path, deadline: float) -> WorldRun:
     from gate.emulator import load_world
-    from gate.loader import load_policy
+    from gate.policy.loader import load_policy
     from gate.runner import RunOptions, execute
 
     meta = load_world(world)
@@ -90,7 +90,7 @@ def _short(text: str, limit: int = 160) -> str:
 @error_boundary
 def command(policy_path: str | None, only: tuple[str, ...], deadline: float, color: bool | None) -> int:
     """Show gate blocking every Netra incident and passing the healthy deploy."""
-    from gate.bundled import bundled_dir
+    from gate.policy.bundled import bundled_dir
     from gate.report import render
 
     policy = Path(policy_path) if policy_path else bundled_dir("policies") / "netra-staging.yaml"

@@ -12,7 +12,7 @@ import yaml
 from gate import registry
 from gate.commands.common import error_boundary
 from gate.errors import UsageError
-from gate.schema import suggest
+from gate.policy.schema import suggest
 
 
 def _type_words(spec: Mapping[str, Any]) -> str:

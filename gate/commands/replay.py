@@ -25,7 +25,7 @@ def command(bundle: str, world_out: str | None) -> int:
     Exit codes: 0 the replay agrees with the recorded statuses and verdict,
     1 it does not, 2 the bundle is missing, malformed or was changed.
     """
-    from gate.replay import BundleError, replay, table
+    from gate.evidence.replay import BundleError, replay, table
 
     try:
         outcome = replay(Path(bundle))

@@ -7,7 +7,7 @@ import json
 import click
 
 from gate.commands.common import error_boundary
-from gate.schema import build_schema
+from gate.policy.schema import build_schema
 
 
 @click.command("schema")

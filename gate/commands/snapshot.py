@@ -78,9 +78,9 @@ def command(
 
     from gate import durations
     from gate.emulator import parse_world
-    from gate.gcp.cloud import Cloud
-    from gate.gcp.connection import Connection
-    from gate.snapshot import APIS, Snapshot, SnapshotOptions
+    from gate.evidence.snapshot import APIS, Snapshot, SnapshotOptions
+    from gate.gcp.transport.clients import Transport
+    from gate.gcp.transport.connection import Connection
 
     unknown = [a for a in skip if a not in APIS]
     if unknown:
@@ -97,8 +97,8 @@ def command(
         skip=skip,
         keep_env=keep_env,
     )
-    cloud = Cloud(Connection.from_env(impersonate=impersonate), project, region)
-    data = Snapshot(cloud, options).world()
+    transport = Transport(Connection.from_env(impersonate=impersonate), project, region)
+    data = Snapshot(transport, options).world()
     header = (
         f"# Recorded by `gate snapshot --project {project} --region {region}`.\n"
         "# Env values and token-looking strings are <redacted>; secret payloads were never read.\n"

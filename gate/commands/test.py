@@ -28,7 +28,7 @@ def command(paths: tuple[str, ...], jobs: int, quiet: bool) -> int:
     PATHS are test files or directories (default ./policies/tests).
     Exit codes: 0 every expectation held, 1 some did not, 2 a malformed test file.
     """
-    from gate import policytest
+    from gate.pipeline import policytest
 
     targets = list(paths) or [str(DEFAULT_DIR)]
     for t in targets:

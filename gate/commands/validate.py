@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from gate.bundled import bundled_dir
 from gate.commands.common import error_boundary
 from gate.errors import Diagnostic, InputError
-from gate.loader import validate_file
+from gate.policy.bundled import bundled_dir
+from gate.policy.loader import validate_file
 
 _SUFFIXES = (".yaml", ".yml")
 

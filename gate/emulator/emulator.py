@@ -70,7 +70,7 @@ class Emulator:
                         )
                     ]
                 )
-            from gate.emulator.golden_path import GoldenPathServer
+            from gate.emulator.agent_server import GoldenPathServer
 
             ((path, spec),) = ws_paths.items()
             server = GoldenPathServer({"path": path, **dict(spec.websocket or {})})

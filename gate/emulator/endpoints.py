@@ -1,7 +1,7 @@
 """The world's own HTTP endpoints (``/health``, ``/api/health``...) on loopback.
 
 Several origins share one port: the request's ``Host`` header (which
-gate.resolve.Resolver keeps as the original authority) picks the endpoint.
+gate.probes.resolve.Resolver keeps as the original authority) picks the endpoint.
 """
 
 from __future__ import annotations

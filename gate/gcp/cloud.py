@@ -1,242 +1,88 @@
-"""One ``Cloud`` per run: lazily built clients, the per-run memo, call statistics.
+"""The facade a run's check types read facts through: one provider per Google API.
 
-No Google module is imported here at import time (``google.cloud.compute_v1``
-alone costs about a second): clients are built on first use, once per API per
-run, under a per-API lock.
+Each provider is built on first use (a duplicate built by a race is harmless: the
+state lives in the transport) and imports only its own client then, so a
+policy that never reads Compute never pays for ``google.cloud.compute_v1``. The
+plumbing (clients, retries, memo, statistics) is :class:`Transport`; providers
+depend on it, never on this module.
+
+One name per API everywhere: the attribute here, the provider's module in
+``gate.gcp`` and the API key in ``Transport`` / the emulator are the same word.
 """
 
 from __future__ import annotations
 
-import importlib
-import threading
-from collections import Counter
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+import functools
+from typing import TYPE_CHECKING
 
-from gate.gcp.call import call
-from gate.gcp.connection import Connection, resolve_credentials
-from gate.gcp.memo import Memo
+from gate.gcp.transport.clients import CallStats, Transport
+from gate.gcp.transport.connection import Connection
 
 if TYPE_CHECKING:
     from gate.gcp.compute import ComputeProvider
-    from gate.gcp.logs import LoggingProvider
-    from gate.gcp.netmgmt import ConnectivityProvider
+    from gate.gcp.logging import LoggingProvider
+    from gate.gcp.networkmanagement import NetworkManagementProvider
     from gate.gcp.redis import RedisProvider
     from gate.gcp.run import RunProvider
-    from gate.gcp.secrets import SecretsProvider
-    from gate.gcp.sql import SqlProvider
+    from gate.gcp.secretmanager import SecretManagerProvider
+    from gate.gcp.sqladmin import SqlAdminProvider
     from gate.gcp.vpcaccess import VpcAccessProvider
-
-T = TypeVar("T")
-
-# api name -> (module, client class, default host). Logging has no entry: it is an
-# authorized HTTP session (see ``LOGGING_HOST``), not google-cloud-logging.
-CLIENTS: dict[str, tuple[str, str]] = {
-    "run": ("google.cloud.run_v2", "ServicesClient"),
-    "run.revisions": ("google.cloud.run_v2", "RevisionsClient"),
-    "vpcaccess": ("google.cloud.vpcaccess_v1", "VpcAccessServiceClient"),
-    "redis": ("google.cloud.redis_v1", "CloudRedisClient"),
-    # Only v1beta4 of the SQL Admin client has a REST transport.
-    "sqladmin": ("google.cloud.sqladmin_v1beta4", "SqlInstancesServiceClient"),
-    "sqladmin.tiers": ("google.cloud.sqladmin_v1beta4", "SqlTiersServiceClient"),
-    "compute.networks": ("google.cloud.compute_v1", "NetworksClient"),
-    "compute.subnetworks": ("google.cloud.compute_v1", "SubnetworksClient"),
-    "compute.firewalls": ("google.cloud.compute_v1", "FirewallsClient"),
-    "compute.routes": ("google.cloud.compute_v1", "RoutesClient"),
-    "compute.addresses": ("google.cloud.compute_v1", "GlobalAddressesClient"),
-    "secretmanager": ("google.cloud.secretmanager_v1", "SecretManagerServiceClient"),
-    "networkmanagement": ("google.cloud.network_management_v1", "ReachabilityServiceClient"),
-}
-LOGGING_HOST = "https://logging.googleapis.com"
-APIS = (*CLIENTS, "logging")
-
-
-@dataclass
-class CallStats:
-    """API requests actually sent (retries included) and the resources they named."""
-
-    calls: Counter[tuple[str, str]] = field(default_factory=Counter)
-    resources: set[tuple[str, str]] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def record(self, api: str, method: str, resource: str) -> None:
-        with self._lock:
-            self.calls[(api, method)] += 1
-            self.resources.add((api, resource))
-
-    @property
-    def total(self) -> int:
-        return sum(self.calls.values())
-
-    def as_dict(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "calls": {f"{a} {m}": n for (a, m), n in sorted(self.calls.items())},
-                "total": sum(self.calls.values()),
-                "distinct_resources": len(self.resources),
-            }
 
 
 class Cloud:
     def __init__(self, connection: Connection, project: str, region: str, *, concurrency: int = 16) -> None:
-        self.connection = connection
+        self.transport = Transport(connection, project, region, concurrency=concurrency)
         self.project = project
         self.region = region
-        # urllib3 keeps 10 connections per host by default; more threads than that
-        # on one client would open and discard connections (and log warnings).
-        self.pool_size = max(10, concurrency)
-        self.stats = CallStats()
-        self._memo = Memo()
-        self._lock = threading.Lock()
-        self._api_locks: dict[str, threading.Lock] = {}
-        self._clients: dict[str, Any] = {}
-        self._credentials: Any = None
-        self._credentials_lock = threading.Lock()
-        self._providers: dict[str, Any] = {}
-        # gate.evidence.Recorder when --evidence is on: every answer is recorded (redacted).
-        self.recorder: Any = None
-
-    # -- plumbing ---------------------------------------------------------------
-    def credentials(self) -> Any:
-        with self._credentials_lock:
-            if self._credentials is None:
-                self._credentials = resolve_credentials(self.connection)
-            return self._credentials
-
-    def endpoint(self, api: str) -> str | None:
-        """Base URL for ``api``; None = the client's default. The emulator wins over overrides."""
-        if self.connection.emulator_host:
-            return f"http://{self.connection.emulator_host}"
-        eps = self.connection.endpoints
-        return eps.get(api) or eps.get(api.split(".")[0])
-
-    def client(self, api: str) -> Any:
-        """The official client for ``api`` (REST transport), built once per run."""
-        built = self._clients.get(api)  # fast path: a dict read needs no lock
-        if built is not None:
-            return built
-        with self._lock:
-            if api in self._clients:
-                return self._clients[api]
-            lock = self._api_locks.setdefault(api, threading.Lock())
-        with lock:
-            with self._lock:
-                if api in self._clients:
-                    return self._clients[api]
-            built = self._build(api)
-            with self._lock:
-                self._clients[api] = built
-            return built
-
-    def _build(self, api: str) -> Any:
-        creds = self.credentials()
-        if api == "logging":
-            from google.auth.transport.requests import AuthorizedSession
-
-            authorized = AuthorizedSession(creds)  # type: ignore[no-untyped-call]
-            self._size_pool(authorized)
-            return authorized
-        if api not in CLIENTS:
-            raise ValueError(f"unknown API {api!r}; known: {', '.join(APIS)}")
-        module_name, class_name = CLIENTS[api]
-        cls = getattr(importlib.import_module(module_name), class_name)
-        options: dict[str, Any] = {}
-        endpoint = self.endpoint(api)
-        if endpoint:
-            options["api_endpoint"] = endpoint  # keeps an http:// scheme for emulators
-        client = cls(credentials=creds, transport="rest", client_options=options)
-        # The REST transport owns one AuthorizedSession (a requests.Session) and
-        # offers no way to pass one in, so the larger pool is mounted on it.
-        session = getattr(client.transport, "_session", None)
-        if session is None:
-            raise RuntimeError(f"{class_name}: REST transport has no session to size")
-        self._size_pool(session)
-        return client
-
-    def _size_pool(self, session: Any) -> None:
-        from requests.adapters import HTTPAdapter
-
-        # max_retries=0: retrying is call.py's job, bounded by the deadline.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.pool_size, max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-
-    def logging_url(self, path: str) -> str:
-        return (self.endpoint("logging") or LOGGING_HOST).rstrip("/") + path
-
-    def call(
-        self,
-        api: str,
-        method: str,
-        fn: Callable[[float], T],
-        *,
-        deadline: float,
-        resource: str,
-        permission: str,
-        identity: str = "",
-    ) -> T:
-        """``gate.gcp.call.call`` that also counts each request sent in ``stats``.
-
-        ``identity`` tells requests that name the same ``resource`` but read different
-        data apart in ``stats`` (a log query: one project, many filters); default ``resource``.
-        """
-        if self.recorder is not None:
-            fn = self.recorder.wrap_api(api, method, resource, fn)
-        return call(
-            api,
-            method,
-            fn,
-            deadline=deadline,
-            resource=resource,
-            permission=permission,
-            on_send=lambda: self.stats.record(api, method, identity or resource),
-        )
-
-    def fetch(self, key: Hashable, fn: Callable[[float], T], *, deadline: float, fresh: bool = False) -> T:
-        """Per-run memo with single-flight; ``fn`` receives the deadline (monotonic)."""
-        return self._memo.fetch(key, fn, deadline=deadline, fresh=fresh)
-
-    # -- providers (lazy: each imports only its own client on first use) --------
-    def _provider(self, name: str, module: str, cls: str) -> Any:
-        provider = self._providers.get(name)  # fast path: a dict read needs no lock
-        if provider is not None:
-            return provider
-        with self._lock:
-            if name not in self._providers:
-                self._providers[name] = getattr(importlib.import_module(module), cls)(self)
-            return self._providers[name]
 
     @property
+    def stats(self) -> CallStats:
+        return self.transport.stats
+
+    @functools.cached_property
     def run(self) -> RunProvider:
-        return self._provider("run", "gate.gcp.run", "RunProvider")  # type: ignore[no-any-return]
+        from gate.gcp.run import RunProvider
 
-    @property
-    def secrets(self) -> SecretsProvider:
-        return self._provider("secrets", "gate.gcp.secrets", "SecretsProvider")  # type: ignore[no-any-return]
+        return RunProvider(self.transport)
 
-    @property
-    def sql(self) -> SqlProvider:
-        return self._provider("sql", "gate.gcp.sql", "SqlProvider")  # type: ignore[no-any-return]
-
-    @property
-    def logs(self) -> LoggingProvider:
-        return self._provider("logs", "gate.gcp.logs", "LoggingProvider")  # type: ignore[no-any-return]
-
-    @property
+    @functools.cached_property
     def vpcaccess(self) -> VpcAccessProvider:
-        return self._provider("vpcaccess", "gate.gcp.vpcaccess", "VpcAccessProvider")  # type: ignore[no-any-return]
+        from gate.gcp.vpcaccess import VpcAccessProvider
 
-    @property
+        return VpcAccessProvider(self.transport)
+
+    @functools.cached_property
     def redis(self) -> RedisProvider:
-        return self._provider("redis", "gate.gcp.redis", "RedisProvider")  # type: ignore[no-any-return]
+        from gate.gcp.redis import RedisProvider
 
-    @property
+        return RedisProvider(self.transport)
+
+    @functools.cached_property
+    def sqladmin(self) -> SqlAdminProvider:
+        from gate.gcp.sqladmin import SqlAdminProvider
+
+        return SqlAdminProvider(self.transport)
+
+    @functools.cached_property
     def compute(self) -> ComputeProvider:
-        return self._provider("compute", "gate.gcp.compute", "ComputeProvider")  # type: ignore[no-any-return]
+        from gate.gcp.compute import ComputeProvider
 
-    @property
-    def connectivity(self) -> ConnectivityProvider:
-        return self._provider(  # type: ignore[no-any-return]
-            "connectivity", "gate.gcp.netmgmt", "ConnectivityProvider"
-        )
+        return ComputeProvider(self.transport)
+
+    @functools.cached_property
+    def secretmanager(self) -> SecretManagerProvider:
+        from gate.gcp.secretmanager import SecretManagerProvider
+
+        return SecretManagerProvider(self.transport)
+
+    @functools.cached_property
+    def networkmanagement(self) -> NetworkManagementProvider:
+        from gate.gcp.networkmanagement import NetworkManagementProvider
+
+        return NetworkManagementProvider(self.transport)
+
+    @functools.cached_property
+    def logging(self) -> LoggingProvider:
+        from gate.gcp.logging import LoggingProvider
+
+        return LoggingProvider(self.transport)

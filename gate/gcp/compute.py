@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from gate.gcp import names
 from gate.gcp.facts import need, opt
-from gate.gcp.paging import first_page, pages
+from gate.gcp.transport.paging import first_page, pages
 
 if TYPE_CHECKING:
-    from gate.gcp.cloud import Cloud
+    from gate.gcp.transport.clients import Transport
 
 
 @dataclass(frozen=True)
@@ -98,16 +98,16 @@ def same_network(a: str, b: str, default_project: str) -> bool:
 
 
 class ComputeProvider:
-    def __init__(self, cloud: Cloud) -> None:
-        self.cloud = cloud
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
 
     def network(self, ref: str, *, deadline: float, fresh: bool = False) -> Network:
-        project, name = names.compute_ref(ref, self.cloud.project)
+        project, name = names.compute_ref(ref, self.transport.project)
         resource = f"projects/{project}/global/networks/{name}"
 
         def get(dl: float) -> Network:
-            client = self.cloud.client("compute.networks")
-            m = self.cloud.call(
+            client = self.transport.client("compute.networks")
+            m = self.transport.call(
                 "compute.networks",
                 "networks.get",
                 lambda t: client.get(project=project, network=name, retry=None, timeout=t),
@@ -134,18 +134,18 @@ class ComputeProvider:
                 ),
             )
 
-        return self.cloud.fetch(("compute.network", resource), get, deadline=deadline, fresh=fresh)
+        return self.transport.fetch(("compute.network", resource), get, deadline=deadline, fresh=fresh)
 
     def subnetwork(
         self, ref: str, region: str | None = None, *, deadline: float, fresh: bool = False
     ) -> Subnetwork:
-        project, name = names.compute_ref(ref, self.cloud.project)
-        region = names.segment(ref, "regions") or region or self.cloud.region
+        project, name = names.compute_ref(ref, self.transport.project)
+        region = names.segment(ref, "regions") or region or self.transport.region
         resource = f"projects/{project}/regions/{region}/subnetworks/{name}"
 
         def get(dl: float) -> Subnetwork:
-            client = self.cloud.client("compute.subnetworks")
-            m = self.cloud.call(
+            client = self.transport.client("compute.subnetworks")
+            m = self.transport.call(
                 "compute.subnetworks",
                 "subnetworks.get",
                 lambda t: client.get(project=project, region=region, subnetwork=name, retry=None, timeout=t),
@@ -155,22 +155,22 @@ class ComputeProvider:
             )
             return _subnetwork(m, resource)
 
-        return self.cloud.fetch(("compute.subnetwork", resource), get, deadline=deadline, fresh=fresh)
+        return self.transport.fetch(("compute.subnetwork", resource), get, deadline=deadline, fresh=fresh)
 
     def subnetworks(
         self, network: str, region: str | None = None, *, deadline: float, fresh: bool = False
     ) -> tuple[Subnetwork, ...]:
         """Subnetworks of ``network`` in ``region`` (the run's region by default)."""
-        project = names.compute_ref(network, self.cloud.project)[0]
-        region = region or self.cloud.region
+        project = names.compute_ref(network, self.transport.project)[0]
+        region = region or self.transport.region
         resource = f"projects/{project}/regions/{region}/subnetworks"
         client_name = "compute.subnetworks"
 
         def list_all(dl: float) -> tuple[Subnetwork, ...]:
-            client = self.cloud.client(client_name)
+            client = self.transport.client(client_name)
             out: list[Subnetwork] = []
             for page in pages(
-                self.cloud,
+                self.transport,
                 client_name,
                 "subnetworks.list",
                 lambda tok, t: first_page(
@@ -187,11 +187,13 @@ class ComputeProvider:
                 out.extend(_subnetwork(m, resource) for m in page.items)
             return tuple(out)
 
-        every = self.cloud.fetch(("compute.subnetworks", resource), list_all, deadline=deadline, fresh=fresh)
+        every = self.transport.fetch(
+            ("compute.subnetworks", resource), list_all, deadline=deadline, fresh=fresh
+        )
         return tuple(s for s in every if same_network(s.network, network, project))
 
     def firewalls(self, network: str, *, deadline: float, fresh: bool = False) -> tuple[Firewall, ...]:
-        project = names.compute_ref(network, self.cloud.project)[0]
+        project = names.compute_ref(network, self.transport.project)[0]
         every = self._list(
             project,
             "compute.firewalls",
@@ -205,7 +207,7 @@ class ComputeProvider:
         return tuple(f for f in every if same_network(f.network, network, project))
 
     def routes(self, network: str, *, deadline: float, fresh: bool = False) -> tuple[Route, ...]:
-        project = names.compute_ref(network, self.cloud.project)[0]
+        project = names.compute_ref(network, self.transport.project)[0]
         every = self._list(
             project,
             "compute.routes",
@@ -221,7 +223,7 @@ class ComputeProvider:
     def global_addresses(
         self, *, network: str | None = None, purpose: str | None = None, deadline: float, fresh: bool = False
     ) -> tuple[GlobalAddress, ...]:
-        project = names.compute_ref(network, self.cloud.project)[0] if network else self.cloud.project
+        project = names.compute_ref(network, self.transport.project)[0] if network else self.transport.project
         every = self._list(
             project,
             "compute.addresses",
@@ -254,10 +256,10 @@ class ComputeProvider:
         resource = f"projects/{project}/{path}"
 
         def list_all(dl: float) -> tuple[Any, ...]:
-            client = self.cloud.client(api)
+            client = self.transport.client(api)
             out: list[Any] = []
             for page in pages(
-                self.cloud,
+                self.transport,
                 api,
                 method,
                 lambda tok, t: first_page(
@@ -270,7 +272,7 @@ class ComputeProvider:
                 out.extend(parse(m, resource) for m in page.items)
             return tuple(out)
 
-        return self.cloud.fetch((api, resource), list_all, deadline=deadline, fresh=fresh)  # type: ignore[no-any-return]
+        return self.transport.fetch((api, resource), list_all, deadline=deadline, fresh=fresh)  # type: ignore[no-any-return]
 
 
 def _subnetwork(m: Any, resource: str) -> Subnetwork:

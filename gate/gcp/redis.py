@@ -9,7 +9,7 @@ from gate.gcp import names
 from gate.gcp.facts import enum_name, need, need_enum, opt
 
 if TYPE_CHECKING:
-    from gate.gcp.cloud import Cloud
+    from gate.gcp.transport.clients import Transport
 
 
 @dataclass(frozen=True)
@@ -33,18 +33,20 @@ class RedisInstance:
 
 
 class RedisProvider:
-    def __init__(self, cloud: Cloud) -> None:
-        self.cloud = cloud
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
 
     def instance_name(self, name: str) -> str:
-        return names.full(name, f"projects/{self.cloud.project}/locations/{self.cloud.region}", "instances")
+        return names.full(
+            name, f"projects/{self.transport.project}/locations/{self.transport.region}", "instances"
+        )
 
     def instance(self, name: str, *, deadline: float, fresh: bool = False) -> RedisInstance:
         full = self.instance_name(name)
 
         def get(dl: float) -> RedisInstance:
-            client = self.cloud.client("redis")
-            m = self.cloud.call(
+            client = self.transport.client("redis")
+            m = self.transport.call(
                 "redis",
                 "GetInstance",
                 lambda t: client.get_instance(name=full, retry=None, timeout=t),
@@ -54,7 +56,7 @@ class RedisProvider:
             )
             return parse_instance(m, full)
 
-        return self.cloud.fetch(("redis.instance", full), get, deadline=deadline, fresh=fresh)
+        return self.transport.fetch(("redis.instance", full), get, deadline=deadline, fresh=fresh)
 
 
 def parse_instance(m: Any, resource: str) -> RedisInstance:

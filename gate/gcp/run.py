@@ -19,16 +19,16 @@ from gate.gcp.facts_run import (
     TrafficTarget,
     VpcAccess,
 )
-from gate.gcp.paging import first_page, pages
+from gate.gcp.transport.paging import first_page, pages
 
 if TYPE_CHECKING:
-    from gate.gcp.cloud import Cloud
+    from gate.gcp.transport.clients import Transport
 
 
 class RunProvider:
-    def __init__(self, cloud: Cloud) -> None:
-        self.cloud = cloud
-        self.parent = f"projects/{cloud.project}/locations/{cloud.region}"
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.parent = f"projects/{transport.project}/locations/{transport.region}"
 
     def service_name(self, name: str) -> str:
         return names.full(name, self.parent, "services")
@@ -38,7 +38,7 @@ class RunProvider:
 
     def service(self, name: str, *, deadline: float, fresh: bool = False) -> Service:
         full = self.service_name(name)
-        return self.cloud.fetch(
+        return self.transport.fetch(
             ("run.service", full),
             lambda dl: parse_service(self._get_service(full, dl)),
             deadline=deadline,
@@ -49,8 +49,8 @@ class RunProvider:
         full = self.revision_name(name, service)
 
         def get(dl: float) -> Revision:
-            client = self.cloud.client("run.revisions")
-            msg = self.cloud.call(
+            client = self.transport.client("run.revisions")
+            msg = self.transport.call(
                 "run",
                 "GetRevision",
                 lambda t: client.get_revision(name=full, retry=None, timeout=t),
@@ -60,16 +60,16 @@ class RunProvider:
             )
             return parse_revision(msg)
 
-        return self.cloud.fetch(("run.revision", full), get, deadline=deadline, fresh=fresh)
+        return self.transport.fetch(("run.revision", full), get, deadline=deadline, fresh=fresh)
 
     def revisions(self, service: str, *, deadline: float, fresh: bool = False) -> tuple[Revision, ...]:
         parent = self.service_name(service)
 
         def list_all(dl: float) -> tuple[Revision, ...]:
-            client = self.cloud.client("run.revisions")
+            client = self.transport.client("run.revisions")
             out: list[Revision] = []
             for page in pages(
-                self.cloud,
+                self.transport,
                 "run",
                 "ListRevisions",
                 lambda token, t: first_page(
@@ -84,7 +84,7 @@ class RunProvider:
                 out.extend(parse_revision(r) for r in page.revisions)
             return tuple(out)
 
-        return self.cloud.fetch(("run.revisions", parent), list_all, deadline=deadline, fresh=fresh)
+        return self.transport.fetch(("run.revisions", parent), list_all, deadline=deadline, fresh=fresh)
 
     def update_traffic(
         self, service: str, revision: str, etag: str, *, deadline: float, percent: int = 100
@@ -123,8 +123,8 @@ class RunProvider:
                 )
             )
         raw.traffic = targets
-        client = self.cloud.client("run")
-        op = self.cloud.call(
+        client = self.transport.client("run")
+        op = self.transport.call(
             "run",
             "UpdateService",
             lambda t: client.update_service(
@@ -137,8 +137,8 @@ class RunProvider:
         return str(op.operation.name)
 
     def _get_service(self, full: str, deadline: float) -> Any:
-        client = self.cloud.client("run")
-        return self.cloud.call(
+        client = self.transport.client("run")
+        return self.transport.call(
             "run",
             "GetService",
             lambda t: client.get_service(name=full, retry=None, timeout=t),

@@ -9,7 +9,7 @@ from gate.gcp import names
 from gate.gcp.facts import need, need_enum, opt
 
 if TYPE_CHECKING:
-    from gate.gcp.cloud import Cloud
+    from gate.gcp.transport.clients import Transport
 
 
 @dataclass(frozen=True)
@@ -33,18 +33,20 @@ class Connector:
 
 
 class VpcAccessProvider:
-    def __init__(self, cloud: Cloud) -> None:
-        self.cloud = cloud
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
 
     def connector_name(self, name: str) -> str:
-        return names.full(name, f"projects/{self.cloud.project}/locations/{self.cloud.region}", "connectors")
+        return names.full(
+            name, f"projects/{self.transport.project}/locations/{self.transport.region}", "connectors"
+        )
 
     def connector(self, name: str, *, deadline: float, fresh: bool = False) -> Connector:
         full = self.connector_name(name)
 
         def get(dl: float) -> Connector:
-            client = self.cloud.client("vpcaccess")
-            m = self.cloud.call(
+            client = self.transport.client("vpcaccess")
+            m = self.transport.call(
                 "vpcaccess",
                 "GetConnector",
                 lambda t: client.get_connector(name=full, retry=None, timeout=t),
@@ -54,7 +56,7 @@ class VpcAccessProvider:
             )
             return parse_connector(m, full)
 
-        return self.cloud.fetch(("vpcaccess.connector", full), get, deadline=deadline, fresh=fresh)
+        return self.transport.fetch(("vpcaccess.connector", full), get, deadline=deadline, fresh=fresh)
 
 
 def parse_connector(m: Any, resource: str) -> Connector:

@@ -1,4 +1,4 @@
-"""websocket.golden_path against the real Netra-like server in gate.emulator.golden_path.
+"""websocket.golden_path against the real Netra-like server in gate.emulator.agent_server.
 
 Every test talks to a real server on 127.0.0.1 (port 0); nothing is patched.
 Timing bounds are loose: the machine is shared.
@@ -23,12 +23,12 @@ import pytest
 
 from gate.checks.golden_path import EVENTS, GoldenPath
 from gate.context import AttemptContext, Cancelled, RunContext
-from gate.emulator.golden_path import GoldenPathServer, config_errors
+from gate.emulator.agent_server import GoldenPathServer, config_errors
 from gate.emulator.world import load_world
 from gate.gcp.facts_run import Service
 from gate.model import CheckSpec, Outcome, Status
+from gate.probes.resolve import Resolver
 from gate.redact import Redactor
-from gate.resolve import Resolver
 from tests.checks.worlds import service_facts
 
 CANARY = "eyJhbGciOiJIUzI1NiJ9.Y2FuYXJ5LXRva2VuLTQyNDI.c2lnbmF0dXJlLWNhbmFyeQ"

@@ -13,10 +13,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from gate.checks.http import HttpHealth
+from gate.checks.http_health import HttpHealth
 from gate.context import AttemptContext, RunContext
 from gate.model import CheckSpec, Outcome, Status
-from gate.resolve import Resolver
+from gate.probes.resolve import Resolver
 from tests.checks.worlds import service_facts
 from tests.servers import (
     close_mid_response,

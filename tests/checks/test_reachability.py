@@ -18,7 +18,7 @@ from gate.emulator import Emulator, Fault, load_world, parse_world
 from gate.engine import Engine, EngineOptions, outcome_from_exception
 from gate.errors import NotFoundError
 from gate.gcp.cloud import Cloud
-from gate.gcp.connection import Connection
+from gate.gcp.transport.connection import Connection
 from gate.model import CheckSpec, Outcome, Policy, Status
 
 PROJECT, REGION = "netra-staging", "us-central1"

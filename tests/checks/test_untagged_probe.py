@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from gate.checks.golden_path import GoldenPath
-from gate.checks.http import HttpHealth
+from gate.checks.http_health import HttpHealth
 from gate.model import Status
-from gate.resolve import Resolver
+from gate.probes.resolve import Resolver
 from tests.checks.worlds import LOC, SERVICE, edited, revision, run_context, serving
 from tests.checks.worlds import attempt as run_once
 

@@ -1,4 +1,4 @@
-"""The world's HTTP and WebSocket endpoints, reached through gate.resolve.Resolver."""
+"""The world's HTTP and WebSocket endpoints, reached through gate.probes.resolve.Resolver."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import httpx
 
 from gate.emulator import Emulator, load_world
-from gate.resolve import Resolver
+from gate.probes.resolve import Resolver
 from tests.emulator.conftest import WORLDS
 
 BACKEND = "https://netra-backend-staging-pnovr5vsba-uc.a.run.app"

@@ -12,7 +12,7 @@ import yaml
 
 from gate.emulator import Emulator, parse_world
 from gate.gcp.cloud import Cloud
-from gate.gcp.connection import Connection
+from gate.gcp.transport.connection import Connection
 
 PROJECT = "netra-staging"
 REGION = "us-central1"

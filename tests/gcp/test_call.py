@@ -10,7 +10,7 @@ import pytest
 from gate.emulator import Emulator, Fault
 from gate.errors import ApiError, MissingFactError, NotFoundError
 from gate.gcp.cloud import Cloud
-from gate.gcp.connection import Connection
+from gate.gcp.transport.connection import Connection
 from tests.gcp.conftest import PROJECT, REGION, SERVICE, sent, soon
 
 
@@ -127,14 +127,14 @@ def test_hang_past_the_timeout_is_timed_out(cloud, emu):
     emu.add_fault(Fault(api="secretmanager", hang=True))
     started = time.monotonic()
     with pytest.raises(ApiError) as e:
-        cloud.secrets.secret("jwt-secret-key-staging", deadline=started + 0.5)
+        cloud.secretmanager.secret("jwt-secret-key-staging", deadline=started + 0.5)
     assert "timed out after 0.5s" in str(e.value)
     assert time.monotonic() - started < 0.5 + 1.0
 
 
 def test_connection_reset_is_retried(cloud, emu):
     emu.add_fault(Fault(api="sqladmin", reset=True, times=1))
-    inst = cloud.sql.instance("staging-shared-postgres", deadline=soon())
+    inst = cloud.sqladmin.instance("staging-shared-postgres", deadline=soon())
     assert inst.state == "RUNNABLE" and len(sent(emu, "sqladmin")) == 2
 
 
@@ -151,7 +151,9 @@ def test_malformed_json_from_logging_is_an_api_error(cloud, emu):
     emu.add_fault(Fault(api="logging", malformed=True))
     end = dt.datetime.now(dt.timezone.utc)
     with pytest.raises(ApiError, match="malformed response"):
-        cloud.logs.entries("", start=end - dt.timedelta(minutes=5), end=end, max_entries=10, deadline=soon())
+        cloud.logging.entries(
+            "", start=end - dt.timedelta(minutes=5), end=end, max_entries=10, deadline=soon()
+        )
 
 
 @pytest.mark.parametrize(
@@ -160,12 +162,16 @@ def test_malformed_json_from_logging_is_an_api_error(cloud, emu):
         ("run", "generation", lambda c: c.run.service("netra-backend-staging", deadline=soon())),
         ("redis", "state", lambda c: c.redis.instance("staging-redis-f1adc35c", deadline=soon())),
         ("redis", "host", lambda c: c.redis.instance("staging-redis-f1adc35c", deadline=soon())),
-        ("sqladmin", "settings.tier", lambda c: c.sql.instance("staging-shared-postgres", deadline=soon())),
+        (
+            "sqladmin",
+            "settings.tier",
+            lambda c: c.sqladmin.instance("staging-shared-postgres", deadline=soon()),
+        ),
         ("vpcaccess", "ipCidrRange", lambda c: c.vpcaccess.connector("staging-connector", deadline=soon())),
         (
             "secretmanager",
             "state",
-            lambda c: c.secrets.version("jwt-secret-key-staging", "1", deadline=soon()),
+            lambda c: c.secretmanager.version("jwt-secret-key-staging", "1", deadline=soon()),
         ),
     ],
 )
@@ -191,10 +197,10 @@ def test_followers_time_out_on_their_own_deadline(cloud, emu):
 
 def test_pool_is_sized_for_the_run(emu):
     cloud = Cloud(Connection(emulator_host=emu.api_host), PROJECT, REGION, concurrency=40)
-    client = cloud.client("run")
+    client = cloud.transport.client("run")
     adapter = client.transport._session.get_adapter(f"http://{emu.api_host}/")
     assert adapter._pool_maxsize == 40
-    assert cloud.client("run") is client  # once per API per run
+    assert cloud.transport.client("run") is client  # once per API per run
 
 
 def test_many_threads_do_not_exhaust_the_pool(emu, caplog):
@@ -235,16 +241,16 @@ def test_stats_count_calls_and_resources(cloud):
 
 def test_endpoint_override_and_emulator_precedence():
     c = Cloud(Connection(endpoints={"run": "https://run-psc.example.internal"}), PROJECT, REGION)
-    assert c.endpoint("run") == "https://run-psc.example.internal"
-    assert c.endpoint("run.revisions") == "https://run-psc.example.internal"
-    assert c.endpoint("redis") is None
+    assert c.transport.endpoint("run") == "https://run-psc.example.internal"
+    assert c.transport.endpoint("run.revisions") == "https://run-psc.example.internal"
+    assert c.transport.endpoint("redis") is None
     e = Cloud(Connection(emulator_host="127.0.0.1:1", endpoints={"run": "https://x"}), PROJECT, REGION)
-    assert e.endpoint("run") == "http://127.0.0.1:1"
+    assert e.transport.endpoint("run") == "http://127.0.0.1:1"
 
 
 def test_unknown_api_is_a_bug(cloud):
     with pytest.raises(ValueError, match="unknown API"):
-        cloud.client("bigquery")
+        cloud.transport.client("bigquery")
 
 
 def test_deadline_already_past_sends_nothing(cloud, emu):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gate.errors import CredentialsError
-from gate.gcp.connection import Connection, resolve_credentials
+from gate.gcp.transport.connection import Connection, resolve_credentials
 
 
 def _closed_port() -> int:
@@ -38,7 +38,8 @@ def _clean_env(home: Path) -> dict[str, str]:
 
 def test_importing_cloud_imports_no_google_client():
     code = (
-        "import sys, gate.gcp.cloud, gate.gcp.run, gate.gcp.logs, gate.gcp.netmgmt, gate.gcp.compute;"
+        "import sys, gate.gcp.cloud, gate.gcp.run, gate.gcp.logging,"
+        " gate.gcp.networkmanagement, gate.gcp.compute;"
         "print([m for m in sys.modules if m.startswith(('google.cloud', 'google.api_core', 'grpc'))])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -49,7 +50,7 @@ def test_missing_credentials_fail_fast_with_the_login_hint(tmp_path):
     code = (
         "import time, json\n"
         "from gate.errors import CredentialsError\n"
-        "from gate.gcp.connection import Connection, resolve_credentials\n"
+        "from gate.gcp.transport.connection import Connection, resolve_credentials\n"
         "t = time.monotonic()\n"
         "try:\n"
         "    resolve_credentials(Connection())\n"
@@ -116,7 +117,7 @@ def test_from_env_reads_the_emulator_host():
 _PROBE = (
     "import time, json\n"
     "from gate.errors import CredentialsError\n"
-    "from gate.gcp.connection import Connection, resolve_credentials\n"
+    "from gate.gcp.transport.connection import Connection, resolve_credentials\n"
     "t = time.monotonic()\n"
     "try:\n"
     "    c = resolve_credentials(Connection())\n"

@@ -9,32 +9,34 @@ import pytest
 from gate.emulator import Emulator
 from gate.errors import ApiError, NotFoundError
 from gate.gcp.cloud import Cloud
-from gate.gcp.connection import Connection
+from gate.gcp.transport.connection import Connection
 from tests.gcp.conftest import PROJECT, REGION, REVISION, make_world, sent, soon
 
 T0 = dt.datetime(2025, 11, 20, 10, 0, 0, tzinfo=dt.timezone.utc)
 
 
 def test_secret_and_latest_version_metadata(cloud, emu):
-    s = cloud.secrets.secret("jwt-secret-key-staging", deadline=soon())
+    s = cloud.secretmanager.secret("jwt-secret-key-staging", deadline=soon())
     assert s.name == f"projects/{PROJECT}/secrets/jwt-secret-key-staging"
-    latest = cloud.secrets.version("jwt-secret-key-staging", "latest", deadline=soon())
+    latest = cloud.secretmanager.version("jwt-secret-key-staging", "latest", deadline=soon())
     # "latest" is the most recently created version, whatever its state.
     assert latest.name.endswith("/versions/2") and latest.version == "2"
     assert latest.state == "DISABLED" and not latest.enabled
-    one = cloud.secrets.version(f"projects/{PROJECT}/secrets/jwt-secret-key-staging", "1", deadline=soon())
+    one = cloud.secretmanager.version(
+        f"projects/{PROJECT}/secrets/jwt-secret-key-staging", "1", deadline=soon()
+    )
     assert one.enabled
     assert not [r for r in emu.requests if ":access" in r.path]
 
 
 def test_missing_secret_version(cloud):
     with pytest.raises(NotFoundError) as e:
-        cloud.secrets.version("jwt-secret-key-staging", "9", deadline=soon())
+        cloud.secretmanager.version("jwt-secret-key-staging", "9", deadline=soon())
     assert e.value.resource.endswith("jwt-secret-key-staging/versions/9")
 
 
 def test_sql_instance_facts_by_any_name(cloud, emu):
-    i = cloud.sql.instance("staging-shared-postgres", deadline=soon())
+    i = cloud.sqladmin.instance("staging-shared-postgres", deadline=soon())
     assert (i.state, i.tier, i.availability_type, i.database_version) == (
         "RUNNABLE",
         "db-g1-small",
@@ -45,12 +47,12 @@ def test_sql_instance_facts_by_any_name(cloud, emu):
     assert i.private_network == f"projects/{PROJECT}/global/networks/staging-vpc" and not i.ipv4_enabled
     assert (i.region, i.gce_zone) == (REGION, "us-central1-c")
     assert i.connection_name == "netra-staging:us-central1:staging-shared-postgres"
-    again = cloud.sql.instance("netra-staging:us-central1:staging-shared-postgres", deadline=soon())
+    again = cloud.sqladmin.instance("netra-staging:us-central1:staging-shared-postgres", deadline=soon())
     assert again is i and len(sent(emu, "sqladmin")) == 1
 
 
 def test_sql_tiers(cloud):
-    tiers = {t.tier: t for t in cloud.sql.tiers(deadline=soon())}
+    tiers = {t.tier: t for t in cloud.sqladmin.tiers(deadline=soon())}
     assert tiers["db-g1-small"].ram_bytes == 1825361920
     assert tiers["db-custom-2-7680"].regions == ("us-central1", "europe-west1")
     assert tiers["db-custom-2-7680"].disk_quota_bytes == 3078632557568
@@ -89,7 +91,7 @@ def log_emu():
 
 def test_log_entries_oldest_first_within_the_window(log_emu):
     cloud = Cloud(Connection(emulator_host=log_emu.api_host), PROJECT, REGION)
-    got = cloud.logs.entries(
+    got = cloud.logging.entries(
         'resource.type="cloud_run_revision"',
         start=T0,
         end=T0 + dt.timedelta(seconds=45),
@@ -111,12 +113,14 @@ def test_log_entries_oldest_first_within_the_window(log_emu):
 def test_log_entries_are_bounded_and_paged(log_emu):
     cloud = Cloud(Connection(emulator_host=log_emu.api_host), PROJECT, REGION)
     log_emu.clear_requests()
-    got = cloud.logs.entries("", start=T0, end=T0 + dt.timedelta(minutes=5), max_entries=7, deadline=soon())
+    got = cloud.logging.entries(
+        "", start=T0, end=T0 + dt.timedelta(minutes=5), max_entries=7, deadline=soon()
+    )
     assert len(got) == 7 and len(sent(log_emu, "logging")) == 1
-    logging_mod = pytest.importorskip("gate.gcp.logs")
+    logging_mod = pytest.importorskip("gate.gcp.logging")
     logging_mod.MAX_PAGE_SIZE, old = 5, logging_mod.MAX_PAGE_SIZE
     try:
-        got = cloud.logs.entries(
+        got = cloud.logging.entries(
             "", start=T0, end=T0 + dt.timedelta(minutes=5), max_entries=12, deadline=soon()
         )
     finally:
@@ -128,9 +132,9 @@ def test_log_entries_are_bounded_and_paged(log_emu):
 def test_log_window_must_be_aware_and_ordered(log_emu):
     cloud = Cloud(Connection(emulator_host=log_emu.api_host), PROJECT, REGION)
     with pytest.raises(ValueError):
-        cloud.logs.entries("", start=T0, end=T0 - dt.timedelta(seconds=1), max_entries=1, deadline=soon())
+        cloud.logging.entries("", start=T0, end=T0 - dt.timedelta(seconds=1), max_entries=1, deadline=soon())
     with pytest.raises(ValueError):
-        cloud.logs.entries(
+        cloud.logging.entries(
             "", start=T0.replace(tzinfo=None), end=T0.replace(tzinfo=None), max_entries=1, deadline=soon()
         )
 
@@ -138,5 +142,5 @@ def test_log_window_must_be_aware_and_ordered(log_emu):
 def test_bad_log_filter_is_an_api_error(log_emu):
     cloud = Cloud(Connection(emulator_host=log_emu.api_host), PROJECT, REGION)
     with pytest.raises(ApiError) as e:
-        cloud.logs.entries('severity>=("', start=T0, end=T0, max_entries=1, deadline=soon())
+        cloud.logging.entries('severity>=("', start=T0, end=T0, max_entries=1, deadline=soon())
     assert e.value.code == 400

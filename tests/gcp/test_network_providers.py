@@ -7,8 +7,8 @@ import pytest
 from gate.emulator import Emulator, Fault
 from gate.errors import ApiError
 from gate.gcp.cloud import Cloud
-from gate.gcp.connection import Connection
-from gate.gcp.netmgmt import EndpointSpec
+from gate.gcp.networkmanagement import EndpointSpec
+from gate.gcp.transport.connection import Connection
 from tests.gcp.conftest import LOC, NETWORK, PROJECT, REGION, REVISION, make_world, sent, soon
 
 
@@ -167,7 +167,7 @@ def reach_emu():
 
 def test_connectivity_test_result_and_trace_then_deleted(reach_emu):
     cloud = Cloud(Connection(emulator_host=reach_emu.api_host), PROJECT, REGION)
-    res = cloud.connectivity.test(
+    res = cloud.networkmanagement.test(
         EndpointSpec(cloud_run_revision=REVISION),
         EndpointSpec(ip_address="10.166.204.83", port=6379),
         deadline=soon(),
@@ -190,7 +190,7 @@ def test_connectivity_test_result_and_trace_then_deleted(reach_emu):
 
 def test_connectivity_test_with_no_matching_result_is_undetermined(reach_emu):
     cloud = Cloud(Connection(emulator_host=reach_emu.api_host), PROJECT, REGION)
-    res = cloud.connectivity.test(
+    res = cloud.networkmanagement.test(
         EndpointSpec(cloud_run_revision=REVISION),
         EndpointSpec(ip_address="10.20.0.3", port=5432),
         deadline=soon(),
@@ -203,7 +203,7 @@ def test_connectivity_test_is_deleted_even_when_reading_fails(reach_emu):
     reach_emu.add_fault(Fault(api="networkmanagement", method="GET", status=403))
     try:
         with pytest.raises(ApiError) as e:
-            cloud.connectivity.test(
+            cloud.networkmanagement.test(
                 EndpointSpec(cloud_run_revision=REVISION),
                 EndpointSpec(ip_address="10.166.204.83", port=6379),
                 deadline=soon(),
@@ -218,7 +218,7 @@ def test_a_running_operation_is_polled_until_done(reach_emu):
     from google.longrunning import operations_pb2
 
     cloud = Cloud(Connection(emulator_host=reach_emu.api_host), PROJECT, REGION)
-    cloud.connectivity.test(
+    cloud.networkmanagement.test(
         EndpointSpec(cloud_run_revision=REVISION),
         EndpointSpec(ip_address="10.0.0.9", port=80),
         deadline=soon(),
@@ -226,7 +226,9 @@ def test_a_running_operation_is_polled_until_done(reach_emu):
     op_name = next(iter(reach_emu.state.operations))
     reach_emu.clear_requests()
     running = operations_pb2.Operation(name=op_name, done=False)
-    cloud.connectivity._wait(cloud.client("networkmanagement"), running, "t", soon(), 0.01)
+    cloud.networkmanagement._wait(cloud.transport.client("networkmanagement"), running, "t", soon(), 0.01)
     assert [(r.method, r.path) for r in reach_emu.requests] == [("GET", f"/v1/{op_name}")]
     with pytest.raises(ApiError, match="still running at the deadline"):
-        cloud.connectivity._wait(cloud.client("networkmanagement"), running, "t", soon(0.05), 0.1)
+        cloud.networkmanagement._wait(
+            cloud.transport.client("networkmanagement"), running, "t", soon(0.05), 0.1
+        )

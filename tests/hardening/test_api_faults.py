@@ -30,8 +30,8 @@ import yaml
 
 from gate.emulator import Emulator, Fault, load_world
 from gate.engine import ABANDON_GRACE, EngineOptions
-from gate.loader import load_policy
 from gate.model import Policy, Report, Status
+from gate.policy.loader import load_policy
 from gate.runner import RunOptions, execute
 from tests.hardening.common import WORLDS, clean_env, load_s12, write_world
 

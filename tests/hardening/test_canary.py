@@ -25,7 +25,7 @@ from urllib.parse import quote
 import pytest
 
 from gate.emulator import Emulator, load_world
-from gate.emulator.golden_path import GoldenPathServer
+from gate.emulator.agent_server import GoldenPathServer
 from tests.hardening.common import BACKEND, boot_entry, clean_env, gate, load_s12, write_world
 from tests.servers import echo, serve
 

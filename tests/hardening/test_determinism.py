@@ -16,7 +16,7 @@ import pytest
 
 from gate.emulator import Emulator, load_world
 from gate.engine import EngineOptions
-from gate.loader import load_policy
+from gate.policy.loader import load_policy
 from gate.report import render
 from gate.runner import RunOptions, execute
 from tests.hardening.common import BACKEND, WORLDS, clean_env

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.evidence import PLACEHOLDER
-from gate.replay import replay
+from gate.evidence.bundle import PLACEHOLDER
+from gate.evidence.replay import replay
 from tests.hardening.common import BACKEND, WORLDS, clean_env, gate
 
 POLICY = f"""\

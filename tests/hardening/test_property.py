@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 
 from gate.emulator import Emulator, Fault, load_world
 from gate.engine import ABANDON_GRACE, EngineOptions
-from gate.loader import load_policy
 from gate.model import CheckResult, CheckSpec, Policy, Report, Severity, Status, Timing
+from gate.policy.loader import load_policy
 from gate.runner import RunOptions, execute
 from tests.hardening.common import WORLDS
 from tests.hardening.test_api_faults import APIS, LIST_APIS, NEEDED_FIELDS, POLICY_FILE, READS, _env

@@ -8,9 +8,9 @@ import httpx
 
 from gate.emulator import Fault
 from gate.engine import Engine
-from gate.loader import load_policy
 from gate.model import Verdict
-from gate.promote import NOT_PROMOTED, REFUSED, promote, target_revision
+from gate.pipeline.promote import NOT_PROMOTED, REFUSED, promote, target_revision
+from gate.policy.loader import load_policy
 from gate.runner import RunOptions, open_run
 from tests.pipeline.conftest import (
     LOC,

@@ -12,9 +12,9 @@ import yaml
 
 import gate
 from gate.emulator import Emulator, load_world, parse_world
+from gate.evidence.snapshot import PLACEHOLDER, Snapshot, SnapshotOptions
 from gate.gcp.cloud import Cloud
-from gate.gcp.connection import Connection
-from gate.snapshot import PLACEHOLDER, Snapshot, SnapshotOptions
+from gate.gcp.transport.connection import Connection
 from tests.pipeline.conftest import WORLDS, clean_env
 from tests.pipeline.conftest import gate as gate_cli
 
@@ -117,7 +117,7 @@ def test_tokens_and_echoed_env_values_are_scrubbed_from_logs(tmp_path: Path) -> 
     world = parse_world(yaml.safe_dump(data, sort_keys=False), "<leaky>")
     with Emulator(world) as emu:
         cloud = Cloud(Connection(emulator_host=emu.api_host), "netra-staging", "us-central1")
-        snap = Snapshot(cloud, SnapshotOptions(keep_env=("REDIS_PORT",))).world()
+        snap = Snapshot(cloud.transport, SnapshotOptions(keep_env=("REDIS_PORT",))).world()
     text = yaml.safe_dump(snap)
     assert "pa55-w0rd-xyz" not in text and "ya29.a0AfB_byC-secret-token-value" not in text
     leaked = next(e for e in snap["logging"]["entries"] if e["insertId"] == "leak-1")

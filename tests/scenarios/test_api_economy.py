@@ -10,7 +10,7 @@ import pytest
 
 from gate.emulator import Emulator, load_world
 from gate.engine import EngineOptions
-from gate.loader import load_policy
+from gate.policy.loader import load_policy
 from gate.runner import RunOptions, execute
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -49,10 +49,22 @@ def _env() -> dict[str, str]:
 def reports() -> dict[str, tuple[int, dict[str, Any], str]]:
     procs = {}
     for world in sorted(WORLDS.glob("s*.yaml")):
-        cmd = [sys.executable, "-m", "gate", "check", "--project", "netra-staging", "--world", str(world),
-               "--no-fail-fast", "-f", "json"]
-        procs[world.stem] = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                             text=True, env=_env())
+        cmd = [
+            sys.executable,
+            "-m",
+            "gate",
+            "check",
+            "--project",
+            "netra-staging",
+            "--world",
+            str(world),
+            "--no-fail-fast",
+            "-f",
+            "json",
+        ]
+        procs[world.stem] = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+        )
     out = {}
     for name, p in procs.items():
         stdout, stderr = p.communicate(timeout=240)

@@ -26,9 +26,23 @@ def test_staging_healthy_deploy_is_not_good_enough_for_production(tmp_path: Path
     world = tmp_path / "production-like-staging.yaml"
     world.write_text(text)
     r = subprocess.run(
-        [sys.executable, "-m", "gate", "check", "--project", "netra-production", "--world", str(world),
-         "--no-fail-fast", "-f", "json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "gate",
+            "check",
+            "--project",
+            "netra-production",
+            "--world",
+            str(world),
+            "--no-fail-fast",
+            "-f",
+            "json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert r.returncode == 1, r.stderr
     checks = {c["id"]: c for c in json.loads(r.stdout)["checks"]}

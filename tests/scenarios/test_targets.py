@@ -28,8 +28,14 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _check(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
-    r = subprocess.run([sys.executable, "-m", "gate", "check", "--project", "netra-staging", *args],
-                       cwd=ROOT, capture_output=True, text=True, timeout=180, env=env or _env())
+    r = subprocess.run(
+        [sys.executable, "-m", "gate", "check", "--project", "netra-staging", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env or _env(),
+    )
     doc = json.loads(r.stdout) if r.stdout.strip().startswith("{") else {}
     return r.returncode, doc, r.stderr
 
@@ -42,8 +48,14 @@ def _statuses(doc: dict[str, Any]) -> dict[str, str]:
 def test_emulator_host_gives_the_same_verdict_as_world(world: str) -> None:
     path = WORLDS / f"{world}.yaml"
     code_w, doc_w, _ = _check("--world", str(path), "--no-fail-fast", "-f", "json")
-    emu = subprocess.Popen([sys.executable, "-m", "gate", "emulator", "--world", str(path)], cwd=ROOT,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    emu = subprocess.Popen(
+        [sys.executable, "-m", "gate", "emulator", "--world", str(path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     try:
         assert emu.stdout is not None
         host = re.search(r"GATE_EMULATOR_HOST=(\S+)", emu.stdout.readline())
@@ -101,10 +113,26 @@ def test_no_env_value_appears_in_any_output(world: str, tmp_path: Path) -> None:
     env = _env(GITHUB_STEP_SUMMARY=str(summary))
     outputs = [f"{fmt}={tmp_path}/out.{fmt}" for fmt in ("json", "junit", "markdown")]
     r = subprocess.run(
-        [sys.executable, "-m", "gate", "check", "--project", "netra-staging", "--world", str(path),
-         "--no-fail-fast", "--verbose", "-f", "text,github,json,junit,markdown",
-         *[a for o in outputs for a in ("-o", o)]],
-        cwd=ROOT, capture_output=True, text=True, timeout=180, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gate",
+            "check",
+            "--project",
+            "netra-staging",
+            "--world",
+            str(path),
+            "--no-fail-fast",
+            "--verbose",
+            "-f",
+            "text,github,json,junit,markdown",
+            *[a for o in outputs for a in ("-o", o)],
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
     )
     assert r.returncode in (0, 1, 3), r.stderr
     texts = [r.stdout, r.stderr, summary.read_text() if summary.exists() else ""]

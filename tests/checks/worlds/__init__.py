@@ -22,8 +22,8 @@ from gate.context import AttemptContext, RunContext
 from gate.emulator import Emulator, World, load_world, parse_world
 from gate.engine import outcome_from_exception
 from gate.gcp.cloud import Cloud
-from gate.gcp.connection import Connection
 from gate.gcp.facts_run import Service, TrafficStatus
+from gate.gcp.transport.connection import Connection
 from gate.model import CheckSpec, Outcome
 
 SHIPPED = Path(__file__).resolve().parents[3] / "gate" / "emulator" / "worlds"
