@@ -21,6 +21,7 @@ BUILTIN: dict[str, str] = {
     "sql.instance": "gate.checks.sql_instance:SqlInstance",
     "logs.boot": "gate.checks.boot_log:BootLog",
     "websocket.golden_path": "gate.checks.golden_path:GoldenPath",
+    "monitoring.metric": "gate.checks.metric:MonitoringMetric",
 }
 
 _extra: dict[str, type[CheckType]] = {}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,7 +13,7 @@ from gate.emulator.apis import all_routes
 from gate.emulator.endpoints import EndpointServer
 from gate.emulator.faults import Fault, FaultSet
 from gate.emulator.server import ApiServer, RecordedRequest
-from gate.emulator.state import State
+from gate.emulator.state import State, utc_now
 from gate.emulator.world import World
 from gate.errors import Diagnostic, InputError
 
@@ -19,8 +21,15 @@ from gate.errors import Diagnostic, InputError
 class Emulator:
     """Start with ``start()`` or ``with``; ``stop()`` joins every thread it started."""
 
-    def __init__(self, world: World, port: int = 0, endpoints_port: int = 0) -> None:
+    def __init__(
+        self,
+        world: World,
+        port: int = 0,
+        endpoints_port: int = 0,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
         self.world = world
+        self._clock = clock
         self._port = port
         self._endpoints_port = endpoints_port
         self._faults = FaultSet([_copy(f) for f in world.faults])
@@ -33,7 +42,7 @@ class Emulator:
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> Emulator:
         try:
-            self._api = ApiServer(self._port, State(self.world), all_routes(), self._faults)
+            self._api = ApiServer(self._port, State(self.world, self._clock), all_routes(), self._faults)
             self._serve(self._api, "gate-emulator-api")
             http_eps = [e for e in self.world.endpoints if e.paths]
             if http_eps:

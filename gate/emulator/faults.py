@@ -20,6 +20,7 @@ APIS = (
     "sqladmin",
     "compute",
     "logging",
+    "monitoring",
     "secretmanager",
     "networkmanagement",
 )

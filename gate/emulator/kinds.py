@@ -117,6 +117,7 @@ SECTIONS: dict[str, dict[str, Kind]] = {}
 for _k in KINDS:
     SECTIONS.setdefault(_k.section, {})[_k.key] = _k
 SECTIONS["networkmanagement"] = {}  # "results" has its own shape, checked in world.py
+SECTIONS["monitoring"] = {}  # "timeSeries" with relative times, checked in timeseries.py
 
 
 def matcher(kind: Kind) -> Callable[[str], bool]:

@@ -29,6 +29,7 @@ _DOMAINS = {
     "sqladmin": "sqladmin.googleapis.com",
     "compute": "compute.googleapis.com",
     "logging": "logging.googleapis.com",
+    "monitoring": "monitoring.googleapis.com",
     "secretmanager": "secretmanager.googleapis.com",
     "networkmanagement": "networkmanagement.googleapis.com",
 }
@@ -96,6 +97,8 @@ def _api_guess(path: str) -> str:
         return "sqladmin"
     if path.startswith("/v2/entries"):
         return "logging"
+    if path.startswith("/v3/"):
+        return "monitoring"
     if path.startswith("/v2/"):
         return "run"
     for key, api in (
@@ -221,7 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _injected(route: Route, path: str, plan: dict[str, Any]) -> ApiFailure:
         code = int(plan["status"])
         resource = path.split("/", 2)[-1] if path.count("/") > 1 else path
-        for prefix in ("v1beta4/", "v1/", "v2/"):
+        for prefix in ("v1beta4/", "v1/", "v2/", "v3/"):
             resource = resource.split(prefix, 1)[-1]
         if code == 403 and not plan.get("message"):
             return permission_denied(

@@ -22,9 +22,15 @@ def now_rfc3339() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
 class State:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.world = world
+        # What "now" is for relative times in the world (monitoring points): tests may fix it.
+        self.clock = clock
         self.lock = threading.RLock()
         self.resources: dict[str, dict[str, list[dict[str, Any]]]] = copy.deepcopy(world.resources)
         self.operations: dict[str, dict[str, Any]] = {}

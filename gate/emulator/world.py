@@ -34,6 +34,7 @@ _TOP = {
     "networkmanagement",
     *SECTIONS,
 }
+_OWN_SHAPE = ("networkmanagement", "monitoring")  # sections checked by their own code
 _PATH_KEYS = {"status", "json", "text", "headers", "delay", "hang", "websocket"}
 
 
@@ -111,8 +112,12 @@ def parse_world(text: str, file: str = "<world>") -> World:
         source=file,
     )
     for section, kinds in SECTIONS.items():
-        if section in data and section != "networkmanagement":
+        if section in data and section not in _OWN_SHAPE:
             world.resources[section] = _resources(doc, section, kinds, data[section], errors)
+    if data.get("monitoring") is not None:
+        from gate.emulator.timeseries import parse_section
+
+        world.resources["monitoring"] = parse_section(doc, data["monitoring"], errors)
     world.reachability = _reachability(doc, data.get("networkmanagement"), errors)
     world.endpoints = _endpoints(doc, data.get("endpoints"), errors)
     world.faults = _faults(doc, data.get("faults"), errors)

@@ -21,6 +21,7 @@ from gate.gcp.transport.connection import Connection
 if TYPE_CHECKING:
     from gate.gcp.compute import ComputeProvider
     from gate.gcp.logging import LoggingProvider
+    from gate.gcp.monitoring import MonitoringProvider
     from gate.gcp.networkmanagement import NetworkManagementProvider
     from gate.gcp.redis import RedisProvider
     from gate.gcp.run import RunProvider
@@ -86,3 +87,9 @@ class Cloud:
         from gate.gcp.logging import LoggingProvider
 
         return LoggingProvider(self.transport)
+
+    @functools.cached_property
+    def monitoring(self) -> MonitoringProvider:
+        from gate.gcp.monitoring import MonitoringProvider
+
+        return MonitoringProvider(self.transport)

@@ -24,7 +24,17 @@ from gate.policy.yamlsafe import Key
 API_VERSION = "gate/v1"
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-APIS = ("run", "vpcaccess", "redis", "sqladmin", "compute", "logging", "secretmanager", "networkmanagement")
+APIS = (
+    "run",
+    "vpcaccess",
+    "redis",
+    "sqladmin",
+    "compute",
+    "logging",
+    "monitoring",
+    "secretmanager",
+    "networkmanagement",
+)
 SCHEMA_ID = "https://github.com/netrasystems/gate/raw/main/gate-policy.schema.json"
 
 # ``x-expected`` is ours (validators ignore unknown keywords): the words used when

@@ -9,6 +9,7 @@ def all_routes() -> list[Route]:
     from gate.emulator.apis import (
         compute,
         logging,
+        monitoring,
         networkmanagement,
         redis,
         run,
@@ -18,6 +19,16 @@ def all_routes() -> list[Route]:
     )
 
     out: list[Route] = []
-    for mod in (run, vpcaccess, redis, sqladmin, compute, logging, secretmanager, networkmanagement):
+    for mod in (
+        run,
+        vpcaccess,
+        redis,
+        sqladmin,
+        compute,
+        logging,
+        monitoring,
+        secretmanager,
+        networkmanagement,
+    ):
         out.extend(mod.ROUTES)
     return out

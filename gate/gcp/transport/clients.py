@@ -31,8 +31,8 @@ class ApiRecorder(Protocol):
     ) -> Callable[[float], T]: ...
 
 
-# api name -> (module, client class, default host). Logging has no entry: it is an
-# authorized HTTP session (see ``LOGGING_HOST``), not google-cloud-logging.
+# api name -> (module, client class). Logging and Monitoring have no entry: they are
+# authorized HTTP sessions (see ``SESSIONS``).
 CLIENTS: dict[str, tuple[str, str]] = {
     "run": ("google.cloud.run_v2", "ServicesClient"),
     "run.revisions": ("google.cloud.run_v2", "RevisionsClient"),
@@ -49,8 +49,14 @@ CLIENTS: dict[str, tuple[str, str]] = {
     "secretmanager": ("google.cloud.secretmanager_v1", "SecretManagerServiceClient"),
     "networkmanagement": ("google.cloud.network_management_v1", "ReachabilityServiceClient"),
 }
+# APIs called over an authorized HTTP session, with their default hosts. Logging: not
+# google-cloud-logging (see gate/gcp/logging.py). Monitoring: google-cloud-monitoring
+# has no REST transport (its clients are gRPC only), so gate sends the documented REST
+# request itself and parses the answer into that library's own message types.
 LOGGING_HOST = "https://logging.googleapis.com"
-APIS = (*CLIENTS, "logging")
+MONITORING_HOST = "https://monitoring.googleapis.com"
+SESSIONS: dict[str, str] = {"logging": LOGGING_HOST, "monitoring": MONITORING_HOST}
+APIS = (*CLIENTS, *SESSIONS)
 
 
 @dataclass
@@ -130,7 +136,7 @@ class Transport:
 
     def _build(self, api: str) -> Any:
         creds = self.credentials()
-        if api == "logging":
+        if api in SESSIONS:
             from google.auth.transport.requests import AuthorizedSession
 
             authorized = AuthorizedSession(creds)  # type: ignore[no-untyped-call]
@@ -162,7 +168,11 @@ class Transport:
         session.mount("http://", adapter)
 
     def logging_url(self, path: str) -> str:
-        return (self.endpoint("logging") or LOGGING_HOST).rstrip("/") + path
+        return self.session_url("logging", path)
+
+    def session_url(self, api: str, path: str) -> str:
+        """The URL of ``path`` on a session API's endpoint (the emulator, an override or Google)."""
+        return (self.endpoint(api) or SESSIONS[api]).rstrip("/") + path
 
     def call(
         self,
