@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from gate import durations
 from gate.checks import metric_params
 from gate.checks.base import CheckType
-from gate.checks.metric_params import Threshold, parse_threshold
+from gate.checks.metric_params import ABSENT_NOTE, Threshold, parse_threshold
 from gate.checks.target import resolve_target
 from gate.model import CheckSpec, Outcome
 
@@ -192,8 +192,8 @@ class MonitoringMetric(CheckType):
             shown = m.format(limit)
         record["limit"] = _round(limit)
         status = compare(t.op, r.low, r.high, low, high)
-        actual = m.format(r.value) + (f" [{r.note}]" if r.note else "")
-        samples = f"{r.samples} {r.sample_unit}"
+        actual = m.format(r.value)
+        samples = f"{r.samples} {r.sample_unit}" + (f"; {r.note}" if r.note else "")
         record["status"] = status
         if status == "PASS":
             return Verdict(t, "PASS", f"{m.name} {actual} {t.op} {shown} ({samples})", record=record)
@@ -202,14 +202,15 @@ class MonitoringMetric(CheckType):
         return Verdict(
             t,
             "ERROR",
-            f"{t.text}: cannot decide: {m.name} is {actual}, which may or may not be {t.op} {shown}",
+            f"{t.text}: cannot decide: {m.name} is {actual} ({samples}), which may or may not be "
+            f"{t.op} {shown}",
             final=True,
             record=record,
         )
 
     def _insufficient(self, r: Reading, reader: Reader) -> str:
         """Why a reading cannot be judged (too few samples), or ""."""
-        if r.note.startswith("no point in the window"):
+        if r.note == ABSENT_NOTE:
             # absent: zero: silence counts as 0 only for a revision that served traffic.
             from gate.checks.metric_params import MEASURES
 

@@ -63,6 +63,7 @@ MEASURES: dict[str, Measure] = {
         Measure("value", "value", "custom", description="the `metric:` time series, reduced by `reduce`"),
     )
 }
+ABSENT_NOTE = "no point in the window, counted as 0 (absent: zero)"
 OPERATORS = ("<=", "<", ">=", ">", "==")
 REDUCE = ("sum", "rate", "mean", "max", "min", "p50", "p95", "p99")
 

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gate.checks.metric_params import MEASURES, Measure
+from gate.checks.metric_params import ABSENT_NOTE, MEASURES, Measure
 from gate.errors import MissingFactError
 
 if TYPE_CHECKING:
@@ -294,7 +294,7 @@ class Reader:
                 0.0,
                 0,
                 "points",
-                note="no point in the window: counted as 0 (absent: zero)",
+                note=ABSENT_NOTE,
             )
         return reading
 

@@ -203,7 +203,6 @@ def parse_section(doc: Located, value: Any, errors: list[Diagnostic]) -> dict[st
     message = monitoring_v3.TimeSeries.pb()
     now = dt.datetime.now(dt.timezone.utc)
     seen: dict[str, Path] = {}
-    options_by_type: dict[str, tuple[Any, Path]] = {}
     for i, item in enumerate(items):
         here: Path = ("monitoring", "timeSeries", i)
         problem = check(_with_placeholders(item), message, here)
@@ -211,7 +210,7 @@ def parse_section(doc: Located, value: Any, errors: list[Diagnostic]) -> dict[st
             errors.append(doc.diag(*problem))
             continue
         before = len(errors)
-        _validate_series(doc, item, here, now, errors, options_by_type)
+        _validate_series(doc, item, here, now, errors)
         if len(errors) > before:
             continue
         ident = json.dumps(_identity(item), sort_keys=True)
@@ -261,8 +260,8 @@ def _validate_series(
     here: Path,
     now: dt.datetime,
     errors: list[Diagnostic],
-    options_by_type: dict[str, tuple[Any, Path]],
 ) -> None:
+    options_seen: dict[str, tuple[Any, Path]] = {}  # one series keeps one bucket layout
     metric_type = (item.get("metric") or {}).get("type")
     if not metric_type:
         errors.append(
@@ -327,7 +326,7 @@ def _validate_series(
             continue
         if value_type == "DISTRIBUTION":
             _validate_distribution(
-                doc, p["value"][want], (*ph, "value", want), errors, str(metric_type), options_by_type
+                doc, p["value"][want], (*ph, "value", want), errors, str(metric_type), options_seen
             )
     spans.sort()
     for (_, e1, _), (s2, _, p2) in itertools.pairwise(spans):
@@ -341,7 +340,7 @@ def _validate_distribution(
     here: Path,
     errors: list[Diagnostic],
     metric_type: str,
-    options_by_type: dict[str, tuple[Any, Path]],
+    options_seen: dict[str, tuple[Any, Path]],
 ) -> None:
     count = int(d.get("count") or 0)
     counts = [int(c) for c in d.get("bucketCounts") or []]
@@ -366,15 +365,15 @@ def _validate_distribution(
         errors.append(
             doc.diag((*here, "bucketCounts"), f"bucket counts sum to {sum(counts)}, not count {count}")
         )
-    seen = options_by_type.get(metric_type)
+    seen = options_seen.get(metric_type)
     if seen is None:
-        options_by_type[metric_type] = (options, here)
+        options_seen[metric_type] = (options, here)
     elif seen[0] != options:
         errors.append(
             doc.diag(
                 (*here, "bucketOptions"),
-                f"differs from the bucketOptions of {metric_type} at {_dotted(seen[1])}: the emulator "
-                "merges distributions of one metric and needs the same buckets",
+                f"differs from the bucketOptions at {_dotted(seen[1])}: the points of one series "
+                "share one bucket layout (the emulator merges them)",
             )
         )
 
@@ -559,6 +558,9 @@ def _aligned(s: Series, inside: list[Pt], ps: dt.datetime, aligner: str, period:
         return delta
     if aligner == "ALIGN_SUM":
         return _sum(values)
+    if aligner.startswith("ALIGN_PERCENTILE_"):
+        merged = merge([v for v in values if isinstance(v, Dist)])
+        return dist_percentile(merged, PERCENTILES[aligner.rsplit("_", 1)[1]])
     nums = [_num(v) for v in values]
     if aligner == "ALIGN_MEAN":
         return sum(nums) / len(nums)
@@ -566,10 +568,7 @@ def _aligned(s: Series, inside: list[Pt], ps: dt.datetime, aligner: str, period:
         return _typed(min(nums), s.value_type)
     if aligner == "ALIGN_MAX":
         return _typed(max(nums), s.value_type)
-    if aligner == "ALIGN_COUNT":
-        return len(values)
-    merged = merge([v for v in values if isinstance(v, Dist)])
-    return dist_percentile(merged, PERCENTILES[aligner.rsplit("_", 1)[1]])
+    return len(values)  # ALIGN_COUNT
 
 
 def _num(v: Value) -> float:
