@@ -222,18 +222,18 @@ PARAMS_SCHEMA: Mapping[str, Any] = {
     "required": ["service", "assert"],
     "properties": {
         **_TARGET,
-        "window": {**_DURATION, "description": "How far back from now to read (60s..24h; default 5m)."},
+        "window": {**_DURATION, "default": "5m", "description": "How far back from now to read (60s..24h)."},
         "min_requests": {
             "type": "integer",
             "minimum": 1,
-            "description": "Requests (or latency samples) below which request measures are not judged "
-            "(default 50).",
+            "default": 50,
+            "description": "Requests (or latency samples) below which request measures are not judged.",
         },
         "min_samples": {
             "type": "integer",
             "minimum": 1,
-            "description": "Samples below which startup, instance and custom measures are not judged "
-            "(default 1).",
+            "default": 1,
+            "description": "Samples below which startup, instance and custom measures are not judged.",
         },
         "baseline": {
             "type": "object",
