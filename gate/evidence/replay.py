@@ -13,7 +13,9 @@ What cannot be recomputed is said, not claimed (docs/RELIABILITY.md):
 - ``run.env`` value rules (pattern, port, one_of...) on values the bundle
   redacted: "not replayable: rests on redacted values";
 - HTTP answers whose body was truncated in the bundle, or failures that cannot
-  be reproduced offline (TLS, DNS...).
+  be reproduced offline (TLS, DNS...);
+- ``monitoring.metric`` checks: Cloud Monitoring answers are aggregates over a
+  window that ended when the run did; they cannot be queried again later.
 
 Such a check keeps its recorded status in the replay (so checks that ``need``
 it are gated the same way) and is shown as not replayable. Checks CANCELLED in
@@ -48,6 +50,10 @@ from gate.model import CheckResult, CheckSpec, Outcome, Policy, Report, Severity
 STUB_TYPE = "gate.replay.recorded"
 WS_NOTE = "not replayable: WebSocket sessions (the golden-path server cannot be scripted from a recording)"
 REDACTED_NOTE = "not replayable: rests on redacted values"
+METRIC_NOTE = (
+    "not replayable: Cloud Monitoring aggregates over a window that ended with the run "
+    "(the recorded answers are in the bundle)"
+)
 VALUE_RULES = ("pattern", "integer", "port", "url", "one_of", "forbidden", "forbid_values")
 # Response headers the emulator's endpoint server writes itself.
 _HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "date", "server", "keep-alive"}
@@ -388,6 +394,8 @@ def _judge_replayable(
     for spec in policy.checks:
         if spec.type == "websocket.golden_path":
             out.not_replayable[spec.id] = WS_NOTE
+        elif spec.type == "monitoring.metric":
+            out.not_replayable[spec.id] = METRIC_NOTE
         elif spec.type == "run.env":
             rules = spec.params.get("vars") or {}
             valued = {

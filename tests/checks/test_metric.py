@@ -445,3 +445,55 @@ def test_the_canary_library_through_the_cli(
     report = json.loads(result.output)
     assert {r["status"] for r in report["checks"]} == statuses, result.output
     assert {r["id"] for r in report["checks"]} == {f"{SERVICE}-canary-errors", f"{SERVICE}-canary-latency"}
+
+
+def test_polls_until_traffic_has_arrived(tmp_path: Any) -> None:
+    """The engine's retry loop does the waiting: ERROR (too little traffic) is polled, and the
+    check passes once the candidate's requests are in the window. The candidate's points end a
+    moment in the future, as metrics still being ingested, so the first attempt cannot see them."""
+    import datetime as dt
+
+    import yaml
+
+    from gate.model import CheckSpec, Policy, Timing
+    from gate.runner import RunOptions, execute
+
+    soon = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=2)).isoformat().replace("+00:00", "Z")
+
+    def arriving(d: dict[str, Any]) -> None:
+        for s in series(d, "run.googleapis.com/request_count", CAND):
+            s["points"] = [{**s["points"][0], "interval": {"startTime": "-1m", "endTime": soon}}]
+
+    data = yaml.safe_load((HERE / f"{WORLD}.yaml").read_text(encoding="utf-8"))
+    arriving(data)
+    path = tmp_path / "world.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    spec = CheckSpec(
+        id="canary",
+        type="monitoring.metric",
+        params={"service": SERVICE, "tag": "candidate", "min_requests": 50, "assert": ["error_ratio <= 1%"]},
+        timing=Timing(timeout=5, interval=0.5, deadline=30),
+    )
+    report = execute(
+        Policy(project="netra-staging", region="us-central1", checks=(spec,)),
+        RunOptions(world=path, handle_signals=False),
+    )
+    (r,) = report.results
+    assert r.status is Status.PASS, r.summary
+    assert len(r.attempts) >= 2
+    assert r.attempts[0].status is Status.ERROR and "no data" in r.attempts[0].summary
+
+
+def test_evidence_replay_says_metric_checks_are_not_replayable(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from gate.cli import cli
+
+    bundle = tmp_path / "evidence"
+    args = ["check", "--policy", str(HERE / "canary-policy.yaml"), "--world", str(HERE / f"{WORLD}.yaml")]
+    assert CliRunner().invoke(cli, [*args, "--evidence", str(bundle)]).exit_code == 0
+    exchanges = (bundle / "exchanges.jsonl").read_text(encoding="utf-8")
+    assert "timeSeries.list" in exchanges  # the answers the verdict rests on are in the bundle
+    replayed = CliRunner().invoke(cli, ["replay", str(bundle)])
+    assert replayed.exit_code == 0, replayed.output
+    assert "not replayable: Cloud Monitoring aggregates" in replayed.output

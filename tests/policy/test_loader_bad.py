@@ -87,7 +87,7 @@ EXPECTED: dict[str, list[str]] = {
         '@:5:8: endpoints.run: expected a URL like "https://run.example.internal", got "run.example.internal"',
     ],
     "endpoint-unknown-api.yaml": [
-        '@:5:3: endpoints: expected one of "run", "vpcaccess", "redis", "sqladmin", "compute", "logging", "secretmanager", "networkmanagement", got string "runn" (did you mean "run"?)',
+        '@:5:3: endpoints: expected one of "run", "vpcaccess", "redis", "sqladmin", "compute", "logging", "monitoring", "secretmanager", "networkmanagement", got string "runn" (did you mean "run"?)',
     ],
     "id-number.yaml": [
         '@:5:9: checks[0].id: expected an id of lowercase letters, digits, ".", "_" and "-" like "backend-health", got number 123 (quote it: "123")',
