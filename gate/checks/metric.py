@@ -30,7 +30,7 @@ from gate.checks.target import resolve_target
 from gate.model import CheckSpec, Outcome
 
 if TYPE_CHECKING:  # annotations only: `gate validate` imports this module for its schema
-    from gate.checks.metric_read import Reader, Reading
+    from gate.checks.metric_read import Reader, Reading, Window
     from gate.checks.target import Target
     from gate.context import AttemptContext
     from gate.gcp.facts_run import Service
@@ -44,12 +44,12 @@ INGESTION_DELAY = "3m"
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Judgement:
     threshold: Threshold
     status: str  # "PASS", "FAIL", "ERROR"
     text: str  # one line for the summary
+    record: Mapping[str, Any]
     final: bool = False  # for ERROR: retrying cannot help
-    record: Mapping[str, Any] | None = None
 
 
 class MonitoringMetric(CheckType):
@@ -121,11 +121,11 @@ class MonitoringMetric(CheckType):
         baseline, baseline_error = self._baseline(ctx, target)
         if baseline is not None:
             evidence["baseline"] = {"revision": baseline[0], "selected_as": baseline[1]}
-        verdicts = [self._judge(t, reader, revision, baseline, baseline_error) for t in self.thresholds]
-        evidence["thresholds"] = [v.record for v in verdicts if v.record is not None]
+        judgements = [self._judge(t, reader, revision, baseline, baseline_error) for t in self.thresholds]
+        evidence["thresholds"] = [j.record for j in judgements]
         evidence["queries"] = reader.queries
         metrics = _metrics(reader, revision, baseline[0] if baseline else None, self.thresholds)
-        return self._outcome(ctx, target, window, verdicts, evidence, metrics)
+        return self._outcome(target, window, judgements, evidence, metrics)
 
     # -- baseline -----------------------------------------------------------------
 
@@ -138,12 +138,7 @@ class MonitoringMetric(CheckType):
             chosen = resolve_target(ctx, {"service": self.params["service"], **spec})
             if chosen.revision.short_name == target.revision.short_name:
                 return None, f"the baseline ({chosen.how}) is the target revision itself"
-            how = (
-                "revision named in the policy"
-                if spec.get("revision")
-                else f"revision behind tag '{spec['tag']}'"
-            )
-            return (chosen.revision.short_name, how), ""
+            return (chosen.revision.short_name, chosen.how), ""
         name, percent = most_traffic(target.service, exclude=target.revision.short_name)
         if name is None:
             return None, (
@@ -164,25 +159,25 @@ class MonitoringMetric(CheckType):
         revision: str,
         baseline: tuple[str, str] | None,
         baseline_error: str,
-    ) -> Verdict:
+    ) -> Judgement:
         m = t.measure
         r = reader.read(m, revision)
         record: dict[str, Any] = {"assert": t.text, "revision": revision, **_reading(r)}
         short = self._insufficient(r, reader)
         if short:
             record["status"] = "ERROR"
-            return Verdict(t, "ERROR", f"{t.text}: {short}", record=record)
+            return Judgement(t, "ERROR", f"{t.text}: {short}", record=record)
         assert r.value is not None
         if t.bound.relative:
             if baseline is None:
                 record["status"] = "ERROR"
-                return Verdict(t, "ERROR", f"{t.text}: {baseline_error}", final=True, record=record)
+                return Judgement(t, "ERROR", f"{t.text}: {baseline_error}", final=True, record=record)
             b = reader.read(m, baseline[0])
             record["baseline"] = _reading(b)
             short = self._insufficient(b, reader)
             if short:
                 record["status"] = "ERROR"
-                return Verdict(t, "ERROR", f"{t.text}: baseline {baseline[0]}: {short}", record=record)
+                return Judgement(t, "ERROR", f"{t.text}: baseline {baseline[0]}: {short}", record=record)
             assert b.value is not None
             low, high = sorted((t.bound.of(b.low), t.bound.of(b.high)))
             limit = t.bound.of(b.value)
@@ -196,10 +191,10 @@ class MonitoringMetric(CheckType):
         samples = f"{r.samples} {r.sample_unit}" + (f"; {r.note}" if r.note else "")
         record["status"] = status
         if status == "PASS":
-            return Verdict(t, "PASS", f"{m.name} {actual} {t.op} {shown} ({samples})", record=record)
+            return Judgement(t, "PASS", f"{m.name} {actual} {t.op} {shown} ({samples})", record=record)
         if status == "FAIL":
-            return Verdict(t, "FAIL", f"{m.name} {actual}, limit {t.op} {shown} ({samples})", record=record)
-        return Verdict(
+            return Judgement(t, "FAIL", f"{m.name} {actual}, limit {t.op} {shown} ({samples})", record=record)
+        return Judgement(
             t,
             "ERROR",
             f"{t.text}: cannot decide: {m.name} is {actual} ({samples}), which may or may not be "
@@ -212,9 +207,7 @@ class MonitoringMetric(CheckType):
         """Why a reading cannot be judged (too few samples), or ""."""
         if r.note == ABSENT_NOTE:
             # absent: zero: silence counts as 0 only for a revision that served traffic.
-            from gate.checks.metric_params import MEASURES
-
-            served = reader.read(MEASURES["request_count"], r.revision)
+            served = reader.read(metric_params.MEASURES["request_count"], r.revision)
             if served.samples < self.min_requests:
                 return (
                     f"no {r.measure.name} point, and only {served.samples} requests reached "
@@ -230,17 +223,16 @@ class MonitoringMetric(CheckType):
 
     def _outcome(
         self,
-        ctx: AttemptContext,
         target: Target,
-        window: Any,
-        verdicts: list[Verdict],
+        window: Window,
+        judgements: list[Judgement],
         evidence: dict[str, Any],
         metrics: dict[str, float],
     ) -> Outcome:
         rev = target.revision.short_name
         span = f"revision {rev} over the last {durations.format(window.seconds)}"
-        failed = [v for v in verdicts if v.status == "FAIL"]
-        errors = [v for v in verdicts if v.status == "ERROR"]
+        failed = [v for v in judgements if v.status == "FAIL"]
+        errors = [v for v in judgements if v.status == "ERROR"]
         if failed:
             return Outcome.failed(
                 f"{span}: " + "; ".join(v.text for v in failed),
@@ -259,7 +251,7 @@ class MonitoringMetric(CheckType):
                 metrics=metrics,
             )
         return Outcome.passed(
-            f"{span}: " + "; ".join(v.text for v in verdicts), evidence=evidence, metrics=metrics
+            f"{span}: " + "; ".join(v.text for v in judgements), evidence=evidence, metrics=metrics
         )
 
     def _traffic_hint(self, target: Target) -> str:

@@ -539,7 +539,8 @@ def align(s: Series, start: dt.datetime, end: dt.datetime, period: float, aligne
         out_kind, out_type = "GAUGE", "INT64"
     points: list[Pt] = []
     for ps, pe in periods(start, end, period):
-        inside = [p for p in s.points if ps < p.end <= pe]
+        # A period that reaches back past the interval's start still reads only the interval.
+        inside = [p for p in s.points if max(ps, start) < p.end <= pe]
         if not inside:
             continue  # the emulator does not interpolate empty periods: no point
         value = _aligned(s, inside, ps, aligner, period)
