@@ -461,6 +461,7 @@ class Engine:
             metrics=dict(outcome.metrics) if outcome else {},
             needs=c.spec.needs,
             description=c.spec.description,
+            source=c.spec.policy_source,
         )
 
     def _unfinished(self, c: _Check, why: str) -> CheckResult:
