@@ -84,7 +84,7 @@ def _github() -> Reporter:
 FORMATS: Mapping[str, Format] = {
     f.name: f
     for f in (
-        Format("text", "for a terminal or a CI log (compact; -v everything, -q failures only)", ".txt", _text),
+        Format("text", "a terminal or a CI log (compact; -v everything, -q failures only)", ".txt", _text),
         Format("json", "machine-readable, schema in docs/REPORT.md", ".json", _json),
         Format("junit", "JUnit XML for CI test tabs", ".xml", _junit),
         Format("markdown", "a summary for pull requests and $GITHUB_STEP_SUMMARY", ".md", _markdown),

@@ -164,7 +164,10 @@ def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
     main, child = pty.openpty()
     base = {k: v for k, v in os.environ.items() if k not in ("GATE_EMULATOR_HOST", "NO_COLOR")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gate", *args], stdout=child, stderr=child, env={**base, **env, "TERM": "xterm"}
+        [sys.executable, "-m", "gate", *args],
+        stdout=child,
+        stderr=child,
+        env={**base, **env, "TERM": "xterm"},
     )
     os.close(child)
     chunks = []

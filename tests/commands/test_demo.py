@@ -15,6 +15,7 @@ from tests.report.conftest import check_golden
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden"
+HEALTHY = "s12-healthy"
 
 
 def _demo(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
@@ -83,7 +84,11 @@ def _run(name: str, incident: str, code_status: Status) -> WorldRun:
 
 
 def test_closing_line_never_claims_a_block_that_did_not_happen() -> None:
-    runs = [_run("s3-x", "S3", Status.ERROR), _run("s4-y", "S4", Status.FAIL), _run("s12-healthy", "S12", Status.PASS)]
+    runs = [
+        _run("s3-x", "S3", Status.ERROR),
+        _run("s4-y", "S4", Status.FAIL),
+        _run("s12-healthy", "S12", Status.PASS),
+    ]
     line = closing(runs, every_world=True)
     assert line == (
         "demo: 1 of 2 incidents blocked; NOT blocked: S3 (exit 3); the healthy deploy passed (3 worlds run)"
@@ -99,7 +104,7 @@ def test_live_progress_per_world_on_a_terminal() -> None:
     main, child = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k not in ("GATE_EMULATOR_HOST", "GATE_RESOLVE")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gate", "demo", "--world", "s7-database-underprovisioned", "--world", "s12-healthy"],
+        [sys.executable, "-m", "gate", "demo", "--world", "s7-database-underprovisioned", "--world", HEALTHY],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=child,

@@ -70,7 +70,8 @@ def test_a_client_that_goes_away_never_prints_a_traceback() -> None:
         for _ in range(5):
             # Send a request, then reset the connection before the answer is written.
             s = socket.create_connection((host, int(port)))
-            s.sendall(b"GET /v2/projects/netra-staging/locations/us-central1/services HTTP/1.1\r\nHost: x\r\n\r\n")
+            path = b"/v2/projects/netra-staging/locations/us-central1/services"
+            s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             s.close()
         time.sleep(0.5)

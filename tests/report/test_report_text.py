@@ -79,7 +79,10 @@ def test_compact_one_line_per_pass_and_collapsed_skips(build: Callable[..., Repo
     assert "    k: 1" in lines and "big:" not in text and "    x: 1" not in lines
     assert "PASS       env  ok" in lines and "PASS       sql  tier ok" in lines
     assert "SKIP       3 checks (needs rev, which failed): health, deep, golden" in lines
-    assert lines[-2:] == ["  FAIL rev: revision failed", "    fix: see the evidence of this check (gate check -v shows every attempt)"]
+    assert lines[-2:] == [
+        "  FAIL rev: revision failed",
+        "    fix: see the evidence of this check (gate check -v shows every attempt)",
+    ]
 
 
 def test_verbose_shows_everything(mixed: Report) -> None:
@@ -99,7 +102,8 @@ def test_quiet_is_the_verdict_and_the_failures(mixed: Report) -> None:
 
 
 def test_fix_first_block_ends_every_report(reports: dict[str, Callable[[], Report]]) -> None:
-    assert render(reports["passing"](), "text").endswith("\nfix first: nothing; every blocking check passed\n")
+    passing = render(reports["passing"](), "text")
+    assert passing.endswith("\nfix first: nothing; every blocking check passed\n")
     tail = render(reports["interrupted"](), "text").split("\n\n")[-1]
     assert tail.startswith("fix first:\n  FAIL backend-env: ")
 
