@@ -67,7 +67,8 @@ def command(paths: tuple[str, ...]) -> int:
         raise InputError(list(dict.fromkeys(problems)))
     note = ""
     if tests:
-        note = f" ({len(tests)} policy test{'s' if len(tests) != 1 else ''}: run with gate test {' '.join(tests)})"
+        noun = "policy test" if len(tests) == 1 else "policy tests"
+        note = f" ({len(tests)} {noun}: run with gate test {' '.join(tests)})"
     click.echo(f"ok: {len(files)} file{'s' if len(files) != 1 else ''}{note}")
     return 0
 
