@@ -109,3 +109,37 @@ def test_example_is_valid(where: str, info: str, body: str, tmp_path: Path) -> N
         assert set(data) & WORKFLOW_KEYS or info == "evidence", f"{where}: not a known kind of example"
         return
     assert problems == [], f"{where}: " + "\n".join(problems)
+
+
+def test_readme_shows_the_real_compact_output_of_a_failing_run() -> None:
+    import os
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("What a failing run prints", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    env = {k: v for k, v in os.environ.items() if k not in ("GATE_EMULATOR_HOST", "GATE_RESOLVE", "NO_COLOR")}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gate",
+            "check",
+            "--project",
+            "netra-staging",
+            "--world",
+            "s6-redis-unreachable",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert run.returncode == 1, run.stderr
+
+    def plain(text: str) -> str:  # times and the start instant differ from run to run
+        text = re.sub(r"started \S+Z", "started T", text)
+        return re.sub(r"\d+\.\d\ds", "N.NNs", text)
+
+    assert plain(shown) == plain(run.stdout), "README's example is not what gate prints; paste it again"

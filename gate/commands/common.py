@@ -97,7 +97,10 @@ def world_path(given: str, option: str = "--world") -> Path:
     worlds = bundled_worlds()
     found = worlds.get(given.removesuffix(".yaml").removesuffix(".yml"))
     if found is not None:
-        return found
+        try:  # as short as the user would write it: reports name the world they ran
+            return found.relative_to(Path.cwd())
+        except ValueError:
+            return found
     from gate.policy.schema import suggest
 
     hint = suggest(given, worlds)

@@ -273,8 +273,9 @@ def one_line(text: str, limit: int = 160) -> str:
     return cut.rstrip(" ,;:") + "..."
 
 
-def fix_first(report: Report) -> list[tuple[CheckResult, str, str]]:
-    """(result, why, fix) for what to fix first: blocking failures, then the rest that did not pass.
+def fix_first(report: Report, width: int = 160) -> list[tuple[CheckResult, str, str]]:
+    """(result, why, fix) for what to fix first, causes first: what failed, could not be
+    evaluated or warned, each why and fix one line of at most ``width`` characters.
 
     Skipped and cancelled checks are left out: fixing their cause is what is listed.
     """
@@ -282,7 +283,7 @@ def fix_first(report: Report) -> list[tuple[CheckResult, str, str]]:
     for r in ordered(report.results):
         if r.status not in (Status.FAIL, Status.ERROR, Status.WARN):
             continue
-        out.append((r, one_line(r.summary), one_line(r.remediation) or _default_fix(r)))
+        out.append((r, one_line(r.summary, width), one_line(r.remediation, width) or _default_fix(r)))
     return out
 
 

@@ -42,6 +42,7 @@ COLOURS: dict[str, str] = {
 }
 WIDTH = max(len(s.value) for s in Status)  # "CANCELLED": aligns the check ids
 LINE_WIDTH = 120  # one-line entries are cut (between words) to about this width
+FIX_WIDTH = 160  # a fix-first line says why and how in full where it can
 
 
 def paint(word: str, color: bool, *, pad: int = 0) -> str:
@@ -153,7 +154,7 @@ def _footer(report: Report, color: bool) -> list[str]:
 
 
 def _fix_first(report: Report, color: bool) -> list[str]:
-    entries = fix_first(report)
+    entries = fix_first(report, width=FIX_WIDTH - 10)
     if not entries:
         if report.verdict is Verdict.PASS:
             return ["fix first: nothing; every blocking check passed"]
@@ -164,9 +165,11 @@ def _fix_first(report: Report, color: bool) -> list[str]:
             return ["fix first: the policy has no blocking check that passed"]
         return [f"fix first: nothing failed, but {len(unproven)} blocking checks were not proven; re-run"]
     lines = ["fix first:"]
-    for result, why, fix in entries:
+    for result, _, fix in entries:
         note = "" if result.blocking else " (advisory)"
         word = paint(status_text(result.status), color)
+        head = f"{status_text(result.status)} {result.id}{note}: "
+        why = one_line(result.summary, max(60, FIX_WIDTH - 2 - len(head)))
         lines.append(f"  {word} {visible(result.id)}{note}: {visible(why)}")
         lines.append(f"    fix: {visible(fix)}")
     return lines
