@@ -242,7 +242,10 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 
 
 def quoted(text: str) -> str:
-    text = text if len(text) <= 60 else text[:57] + "..."
+    if len(text) > 60:
+        cut = text[:57]
+        space = cut.rfind(" ")
+        text = (cut[:space] if space > 30 else cut) + "..."  # between words where there are any
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -18,7 +18,7 @@ import sys
 import threading
 from typing import TextIO
 
-from gate.report._common import status_text, visible
+from gate.report._common import one_line, status_text, visible
 from gate.report.text import paint
 
 _UP = "\x1b[{n}F"  # cursor to the start of the line n lines up
@@ -99,8 +99,7 @@ class Progress:
             word, text = self._lines[check_id]
             # Only the plain text is cut, so an escape code is never split and the
             # colour of the status word is always reset before the newline.
-            room = max(4, width - _WIDTH - 2)
-            text = text if len(text) <= room else text[: room - 3] + "..."
+            text = one_line(text, max(8, width - _WIDTH - 2))
             parts.append(f"{_CLEAR}{paint(word, self._color, pad=_WIDTH)}  {text}\n")
         self._drawn = len(self._order)
         self._write("".join(parts))
