@@ -177,7 +177,8 @@ def _variable_in_flow(text: str, mark: yaml.Mark) -> str | None:
 
 
 def _mark_at(mark: yaml.Mark, shift: int) -> yaml.Mark:
-    return yaml.Mark(mark.name, mark.index + shift, mark.line, max(0, mark.column + shift), None, None)
+    # No buffer: the mark is only used for its line and column.
+    return yaml.Mark(mark.name, mark.index + shift, mark.line, max(0, mark.column + shift), "", 0)
 
 
 class _Walker:

@@ -232,3 +232,16 @@ def test_bad_deadline_and_unknown_world_are_exit_2(tmp_path: Path) -> None:
     assert bad.returncode == 2 and 'expected a duration like "10s"' in bad.stderr
     unknown = gate("check", "--policy", policy, "--world", "s6-redis")
     assert unknown.returncode == 2 and "bundled worlds: s1-worker-boot-failure" in unknown.stderr
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    for args in (["schema"], ["explain", "http.health"]):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gate", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # like `gate schema | true`
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+        assert "Traceback" not in err and "Exception ignored" not in err, err
+        assert proc.returncode != 0  # the output was not delivered: never a silent success
