@@ -151,7 +151,7 @@ def progress_printer(show: bool | None, check_ids: list[str], color: bool | None
     "--fail-fast/--no-fail-fast",
     default=True,
     show_default=True,
-    help="Cancel polling checks once a blocking check has failed.",
+    help="Stop polling once a blocking check has failed; every check still gets its first attempt.",
 )
 @click.option(
     "--format",
