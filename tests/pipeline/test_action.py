@@ -117,7 +117,8 @@ def test_incident_world_blocks_with_annotations(tmp_path: Path) -> None:
     assert r.code == 1, r.stdout + r.stderr
     assert r.outputs["verdict"] == "FAIL" and r.outputs["exit-code"] == "1"
     # At the check's line in the policy, so GitHub shows it on the file.
-    assert re.search(r"^::error file=[^,]+\.yaml,line=\d+,title=gate backend-revision::FAIL: ", r.stdout, re.M)
+    annotation = r"^::error file=[^,]+\.yaml,line=\d+,title=gate backend-revision::FAIL: "
+    assert re.search(annotation, r.stdout, re.M)
     assert "## gate: FAIL" in r.summary and "backend-revision" in r.summary
     assert json.loads(Path(r.outputs["report-path"]).read_text())["exitCode"] == 1
 
