@@ -148,7 +148,7 @@ def syntax_error(e: yaml.MarkedYAMLError, text: str) -> tuple[str, yaml.Mark | N
         return "invalid YAML: found a tab character; indent YAML with spaces", mark
     token = _variable_in_flow(text, mark) if mark is not None else None
     if token is not None:
-        hint = f"a ${{...}} inside [ ] or {{ }} must be quoted: write \"{token}\""
+        hint = f'a ${{...}} inside [ ] or {{ }} must be quoted: write "{token}"'
         return f"invalid YAML: {hint}", _mark_at(mark, -1) if mark is not None else mark
     opened = _UNCLOSED.get((e.context or "").strip())
     if opened and context is not None and mark is not None and mark.line > context.line:
