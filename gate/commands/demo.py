@@ -251,9 +251,9 @@ def command(
     for line in table(runs):
         echo(line)
     echo("")
-    echo(closing(runs, every_world=not only))
     first = next((r for r in runs if not r.healthy), None)
     if first is not None and not verbose:
         which = f"--policy {policy_path}" if policy_path else "--project netra-staging"
         echo(f"one in full: gate check {which} --world {first.name}")
+    echo(closing(runs, every_world=not only))  # last: what CI logs show
     return 0 if all(r.as_expected for r in runs) else 1
