@@ -213,7 +213,9 @@ def command(
     per_world = _parse_deadline(deadline)
     policy = Path(policy_path) if policy_path else bundled_dir("policies") / "netra-staging.yaml"
     if only:
-        worlds = list(dict.fromkeys(world_path(w) for w in only))  # unknown names: exit 2 before running
+        # Unknown names are exit 2 before anything runs; a world given twice runs once.
+        by_file = {world_path(w).resolve(): world_path(w) for w in only}
+        worlds = list(by_file.values())
     else:
         worlds = sorted(bundled_worlds().values(), key=_order)
     checks = len(load_policy(policy).checks)  # an invalid policy is exit 2 before any world starts
