@@ -157,7 +157,13 @@ def write_single_check_policies(directory: Path) -> dict[str, Path]:
 
 
 def write_fail_fast_policy(directory: Path) -> Path:
-    """S1: revision, boot log and a /health check that polls for up to 300 s."""
+    """S1: revision, boot log and a health check that polls for up to 300 s.
+
+    The poller's endpoint answers at once (404: an unknown path), so what is timed
+    is fail-fast stopping the polling. A first attempt is never cut (each check gets
+    one, bounded by its own timeout), so a probe of S1's /health, which answers
+    after 11 s, would time the probe's read timeout instead.
+    """
     p = directory / "fail-fast.yaml"
     p.write_text(
         f"""\
@@ -178,7 +184,7 @@ checks:
     timeout: 20s
     retry: {{interval: 5s, deadline: 300s}}
     with:
-      url: https://netra-backend-staging-pnovr5vsba-uc.a.run.app/health
+      url: https://netra-backend-staging-pnovr5vsba-uc.a.run.app/healthz
       expect: {{status: 200}}
 """,
         encoding="utf-8",

@@ -278,7 +278,7 @@ def row_fail_fast(tmp: Path, repeats: int) -> Row:
     codes = {c for _, c, _ in runs}
     w = median([r[0] for r in runs])
     return Row(
-        "5. fail fast: S1 world, /health polled for up to 300 s",
+        "5. fail fast: S1 world, a health check polled for up to 300 s",
         f"{w:.2f} s to verdict (exit {','.join(map(str, sorted(codes)))})",
         "<= 10 s",
         f"{w / 10:.2f}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -15,7 +16,9 @@ def parse(text: str) -> float:
     """Seconds in ``text``; raises ValueError with the expected form."""
     s = text.strip()
     if not _WHOLE.match(s):
-        raise ValueError(f'expected a duration like "10s", got {text!r}')
+        shown = json.dumps(text)
+        hint = f' (give a unit: "{s}s")' if re.fullmatch(r"\d+(?:\.\d+)?", s) else ""
+        raise ValueError(f'expected a duration like "10s", got {shown}{hint}')
     return sum(float(n) * _UNIT[u] for n, u in _PART.findall(s))
 
 

@@ -6,6 +6,14 @@ workers only runs attempts. Attempts that overrun their timeout are abandoned
 (recorded as ERROR) and their worker replaced, so one hung check can neither
 hold the run nor shrink the pool. Workers are daemons so a hung attempt can
 never keep the process alive after the verdict.
+
+Fail-fast only cuts *waiting*: once a blocking check has failed, no check is
+polled again, and a repeat attempt still running gets a short grace, but every
+check still gets its first attempt (bounded by its own timeout). So each
+check's status depends on what its first attempts saw, not on which failure
+happened to arrive first: the same world gives the same statuses on every run,
+and the check that names the cause (the broken network hop, the missing
+variable) is never cancelled unstarted because a symptom failed sooner.
 """
 
 from __future__ import annotations
@@ -30,6 +38,18 @@ from gate.model import Attempt, CheckResult, CheckSpec, Outcome, Policy, Report,
 # How long past its timeout an attempt may take before it is abandoned: checks
 # are asked to honour ctx.deadline themselves; this only catches ones that don't.
 ABANDON_GRACE = 0.5
+# How long a repeat attempt already running may still finish once fail-fast has
+# begun; past that its previous attempt's answer stands.
+FAIL_FAST_GRACE = 1.0
+
+# How a `needs:` dependency that did not pass is named in its dependents' summaries.
+NEEDS_WORDING = {
+    Status.FAIL: "which failed",
+    Status.ERROR: "which could not be evaluated",
+    Status.WARN: "which failed (advisory)",
+    Status.SKIP: "which was skipped",
+    Status.CANCELLED: "which was cancelled",
+}
 
 ProgressFn = Callable[[str, "Status | None", int, str], None]
 
@@ -61,6 +81,7 @@ class _Job:
     timeout: float
     started: float | None = None  # set by the worker when it picks the job up
     abandoned: bool = False
+    grace_until: float | None = None  # fail-fast began while this repeat attempt ran
 
 
 _STOP = object()
@@ -105,6 +126,7 @@ class Engine:
         self._results: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._interrupted_by: str | None = None
+        self._cut_by: str | None = None  # the blocking failure that began fail-fast
         self._workers: list[threading.Thread] = []
         self._seq = itertools.count()
         # Indexes kept so one scheduler step costs O(pool), not O(checks): ids of
@@ -234,6 +256,8 @@ class Engine:
                 # overdue before now + its timeout: no need to poll for its start.
                 began = job.started if job.started is not None else now
                 wake = min(wake, began + job.timeout + ABANDON_GRACE)
+                if job.grace_until is not None:
+                    wake = min(wake, job.grace_until)
             timeout = max(0.0, wake - time.monotonic())
             try:
                 item = self._results.get(timeout=timeout)
@@ -282,7 +306,16 @@ class Engine:
     def _reap_overdue(self, now: float) -> None:
         for c in list(self._inflight.values()):
             job = c.in_flight
-            if job is None or job.started is None or job.abandoned:
+            if job is None or job.abandoned:
+                continue
+            if job.grace_until is not None and now >= job.grace_until and c.last is not None:
+                job.abandoned = True
+                self._clear_in_flight(c)
+                if job.started is not None:
+                    self._spawn_worker()  # the worker running it exits when it returns
+                self._finish_cut(c, c.last)
+                continue
+            if job.started is None:
                 continue
             if now >= job.started + job.timeout + ABANDON_GRACE:
                 job.abandoned = True
@@ -323,6 +356,9 @@ class Engine:
         assert c.first_start is not None
         next_at = ended + timing.interval
         if next_at < c.first_start + timing.deadline:
+            if self._cut_by is not None:
+                self._finish_cut(c, outcome)
+                return
             if next_at < self._run_deadline:
                 self._push(next_at, c.spec.id)
                 return
@@ -364,25 +400,49 @@ class Engine:
         result = self._set_result(c, self._result(c, status, text, outcome))
         if self.progress:
             self.progress(c.spec.id, status, len(c.attempts), result.summary)
-        if status is Status.FAIL and c.spec.blocking and self.options.fail_fast:
-            self._cancel_all(f"cancelled: blocking check {c.spec.id} failed (fail-fast)")
-            return
+        if status is Status.FAIL and c.spec.blocking and self.options.fail_fast and self._cut_by is None:
+            self._begin_cut(c.spec.id)
         for other in self._dependents.get(c.spec.id, ()):
             if other.result is None and c.spec.id in other.waiting_on:
                 other.waiting_on.discard(c.spec.id)
                 self._resolve_needs(other)
 
     def _resolve_needs(self, c: _Check) -> None:
-        blockers = [
-            n
-            for n in c.spec.needs
-            if n in self._checks and (r := self._checks[n].result) is not None and r.status is not Status.PASS
-        ]
+        blockers: list[tuple[str, Status]] = []
+        for n in c.spec.needs:
+            dep = self._checks.get(n)
+            if dep is not None and dep.result is not None and dep.result.status is not Status.PASS:
+                blockers.append((n, dep.result.status))
         if blockers:
-            detail = ", ".join(f"{n} is {self._checks[n].result.status.value}" for n in blockers)  # type: ignore[union-attr]
+            detail = ", and ".join(f"{n}, {NEEDS_WORDING[status]}" for n, status in blockers)
             self._finish(c, Status.SKIP, Outcome(Status.SKIP, f"skipped: needs {detail}"))
         elif not c.waiting_on:
             self._push(time.monotonic(), c.spec.id)
+
+    # -- fail-fast ------------------------------------------------------------
+
+    def _begin_cut(self, cause: str) -> None:
+        """Stop all waiting: nothing is polled again; first attempts still run."""
+        self._cut_by = cause
+        grace_until = time.monotonic() + FAIL_FAST_GRACE
+        for c in list(self._checks.values()):
+            if c.result is not None or not c.attempts:
+                continue  # finished, or its first attempt is queued or running: it goes on
+            if c.in_flight is None:
+                assert c.last is not None
+                self._finish_cut(c, c.last)  # waiting for its next poll
+            else:
+                c.in_flight.grace_until = grace_until
+
+    def _finish_cut(self, c: _Check, outcome: Outcome) -> None:
+        """End a check fail-fast stopped polling, with what its attempts saw so far."""
+        why = f"not retried: fail-fast after {self._cut_by} failed"
+        if outcome.status is Status.PASS:
+            need = c.spec.timing.successes
+            summary = f"passed {c.streak} of the {need} consecutive attempts required; {why}"
+            self._finish(c, Status.CANCELLED, outcome, summary=summary)
+        else:
+            self._finish(c, outcome.status, outcome, summary=f"{outcome.summary} ({why})")
 
     def _result(self, c: _Check, status: Status, summary: str, outcome: Outcome | None) -> CheckResult:
         spent = 0.0
@@ -401,6 +461,7 @@ class Engine:
             metrics=dict(outcome.metrics) if outcome else {},
             needs=c.spec.needs,
             description=c.spec.description,
+            source=c.spec.policy_source,
         )
 
     def _unfinished(self, c: _Check, why: str) -> CheckResult:

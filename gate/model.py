@@ -75,11 +75,17 @@ class CheckSpec:
     timing: Timing = field(default_factory=Timing)
     needs: tuple[str, ...] = ()
     description: str = ""
-    source: SourceRef | None = None
+    source: SourceRef | None = None  # where the check is defined (a library file for an included one)
+    included_at: SourceRef | None = None  # the policy's include: entry that brought it in
 
     @property
     def blocking(self) -> bool:
         return self.severity is Severity.BLOCK
+
+    @property
+    def policy_source(self) -> SourceRef | None:
+        """Where the check appears in the policy itself: its own entry or its include: line."""
+        return self.included_at or self.source
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,7 @@ class CheckResult:
     metrics: Mapping[str, float] = field(default_factory=dict)
     needs: tuple[str, ...] = ()
     description: str = ""
+    source: SourceRef | None = None  # where the check appears in the policy (CheckSpec.policy_source)
 
     @property
     def blocking(self) -> bool:

@@ -71,10 +71,13 @@ def open_run(policy: Policy, options: RunOptions) -> Iterator[tuple[RunContext, 
             conn = Connection.from_env(endpoints=policy.endpoints, impersonate=options.impersonate, env=env)
             target = f"emulator:{conn.emulator_host}" if conn.emulator_host else "google"
             if not conn.emulator_host and _needs_cloud(policy):
-                from gate.gcp.transport.connection import resolve_credentials
+                from gate.gcp.transport.connection import resolve_credentials, verify_credentials
 
-                # Fail fast (exit 2) before any check runs, not once per check.
-                conn = dataclasses.replace(conn, credentials=resolve_credentials(conn))
+                # Fail fast (exit 2) before any check runs, not once per check: found,
+                # and able to produce a token.
+                credentials = resolve_credentials(conn)
+                verify_credentials(credentials)
+                conn = dataclasses.replace(conn, credentials=credentials)
         cloud = _cloud(conn, policy, options.engine.pool)
         run = RunContext(
             project=policy.project,

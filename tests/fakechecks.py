@@ -16,7 +16,8 @@ class Script(CheckType):
     """Follows ``with.script``: a list of steps, one per attempt (the last repeats).
 
     A step is ``pass``, ``fail``, ``error``, ``fail-final``, ``raise``, ``403``,
-    ``404``, ``sleep:<seconds>`` (then pass) or ``hang`` (ignores its deadline).
+    ``404``, ``sleep:<seconds>`` (then pass), ``sleep-fail:<seconds>`` (then a final
+    failure) or ``hang`` (ignores its deadline).
     """
 
     name = "test.script"
@@ -58,6 +59,9 @@ class Script(CheckType):
             raise NotFoundError(
                 "run.googleapis.com", "missing", code=404, status="NOT_FOUND", resource="services/ghost"
             )
+        if step.startswith("sleep-fail:"):
+            time.sleep(float(step.split(":")[1]))
+            return Outcome.failed("failed after a while", final=True)
         if step.startswith("sleep:"):
             time.sleep(float(step.split(":")[1]))
             return Outcome.passed("slept")

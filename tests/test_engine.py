@@ -125,7 +125,7 @@ def test_advisory_failure_is_warn_and_does_not_block() -> None:
 def test_needs_skip_when_dependency_fails_no_fail_fast() -> None:
     _, rep = run(spec("a", "error"), spec("b", "pass", needs=("a",)), fail_fast=False)
     b = rep.result("b")  # type: ignore[attr-defined]
-    assert b.status is Status.SKIP and "a is ERROR" in b.summary
+    assert b.status is Status.SKIP and b.summary == "skipped: needs a, which could not be evaluated"
     assert Script.calls.get("b") is None
     assert rep.exit_code == 3  # type: ignore[attr-defined]
 
@@ -137,18 +137,88 @@ def test_needs_runs_after_dependency_passes() -> None:
     assert b.attempts[0].started >= a.attempts[0].started + a.attempts[0].duration - 1e-3
 
 
-def test_fail_fast_cancels_polling_checks() -> None:
+def test_fail_fast_stops_polling_but_keeps_the_first_attempt() -> None:
     slow = Timing(timeout=5, interval=0.05, deadline=300)
     t = time.monotonic()
     _, rep = run(
-        spec("boot", "sleep:0.2", "fail-final"),
+        spec("boot", "sleep-fail:0.2"),
         spec("health", "fail", timing=slow),
         spec("boot2", "fail-final", needs=("boot",)),
     )
     assert time.monotonic() - t < 10
     h = rep.result("health")  # type: ignore[attr-defined]
-    assert h.status is Status.CANCELLED and "fail-fast" in h.summary
+    # The first attempt's answer stands; only the polling was cut.
+    assert h.status is Status.FAIL and "not retried: fail-fast after" in h.summary
+    assert h.summary.startswith("bad")
     assert rep.exit_code == 1  # type: ignore[attr-defined]
+
+
+def test_fail_fast_never_cancels_a_one_shot_check_unstarted() -> None:
+    # pool 1: the cheap checks are still queued when "first" fails; each gets its attempt.
+    _, rep = run(
+        spec("first", "fail-final"),
+        spec("cause", "fail"),
+        spec("fine", "pass"),
+        spec("slow", "sleep:0.3"),
+        pool=1,
+    )
+    assert statuses(rep) == {"first": "FAIL", "cause": "FAIL", "fine": "PASS", "slow": "PASS"}
+    assert all(len(r.attempts) == 1 for r in rep.results)  # type: ignore[attr-defined]
+
+
+def test_fail_fast_runs_dependents_of_checks_that_pass() -> None:
+    _, rep = run(
+        spec("boom", "fail-final"),
+        spec("a", "sleep:0.3"),
+        spec("b", "pass", needs=("a",)),
+        spec("c", "pass", needs=("boom",)),
+    )
+    assert statuses(rep) == {"boom": "FAIL", "a": "PASS", "b": "PASS", "c": "SKIP"}
+    assert rep.result("c").summary == "skipped: needs boom, which failed"  # type: ignore[attr-defined]
+
+
+def test_fail_fast_dependents_of_a_cut_poller_are_skipped_naming_it() -> None:
+    slow = Timing(timeout=5, interval=0.05, deadline=300)
+    _, rep = run(
+        spec("boom", "sleep-fail:0.2"),
+        spec("rev", "fail", timing=slow),
+        spec("health", "pass", needs=("rev",)),
+    )
+    assert statuses(rep) == {"boom": "FAIL", "rev": "FAIL", "health": "SKIP"}
+    assert rep.result("health").summary == "skipped: needs rev, which failed"  # type: ignore[attr-defined]
+
+
+def test_fail_fast_a_poller_short_of_its_successes_is_cancelled_not_passed() -> None:
+    need_two = Timing(timeout=5, interval=2, deadline=300, successes=2)
+    _, rep = run(spec("boom", "sleep-fail:0.2"), spec("p", "pass", timing=need_two))
+    p = rep.result("p")  # type: ignore[attr-defined]
+    assert p.status is Status.CANCELLED and "consecutive" in p.summary
+
+
+def test_fail_fast_repeat_attempt_still_running_gets_a_short_grace() -> None:
+    slow = Timing(timeout=30, interval=0.01, deadline=300)
+    t0 = time.monotonic()
+    _, rep = run(spec("boom", "sleep-fail:0.3"), spec("poll", "fail", "sleep:20", timing=slow))
+    assert time.monotonic() - t0 < 10
+    poll = rep.result("poll")  # type: ignore[attr-defined]
+    assert poll.status is Status.FAIL and poll.summary.startswith("bad")
+
+
+def test_fail_fast_statuses_are_the_same_on_every_run() -> None:
+    slow = Timing(timeout=5, interval=0.02, deadline=300)
+    specs = (
+        spec("boom", "fail-final"),
+        spec("poll", "fail", "fail", "pass", timing=slow),
+        spec("later", "sleep:0.2"),
+        spec("dep", "pass", needs=("later",)),
+        spec("dep2", "pass", needs=("poll",)),
+    )
+    seen = set()
+    for _ in range(3):
+        Script.calls.clear()
+        _, rep = run(*specs)
+        seen.add(tuple(sorted(statuses(rep).items())))
+    assert len(seen) == 1, seen
 
 
 def test_no_fail_fast_waits_for_all() -> None:

@@ -87,14 +87,50 @@ class BootLog(CheckType):
             "service": TARGET_PROPERTIES["service"],
             "revision": TARGET_PROPERTIES["revision"],
             "tag": TARGET_PROPERTIES["tag"],
-            "window": _DURATION,
-            "grace": _DURATION,
-            "max_entries": {"type": "integer", "minimum": 1, "maximum": 10000},
-            "deny": _REGEXES,
-            "default_deny": {"type": "boolean"},
-            "allow": _REGEXES,
-            "require": _REGEXES,
-            "severity": {"enum": [*SEVERITIES, "NONE"]},
+            "window": {
+                **_DURATION,
+                "default": "10m",
+                "description": "How much log to read, from the revision's creation.",
+            },
+            "grace": {
+                **_DURATION,
+                "default": "60s",
+                "description": "Until this long after the revision's creation a missing start marker "
+                "is waiting for ingestion (a retry keeps polling), not a failure.",
+            },
+            "max_entries": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 10000,
+                "default": 1000,
+                "description": "Most entries read, oldest first.",
+            },
+            "deny": {
+                **_REGEXES,
+                "default": [],
+                "description": "Regexes that fail the check at any severity, added to the built-in "
+                "incident patterns (see default_deny).",
+            },
+            "default_deny": {
+                "type": "boolean",
+                "default": True,
+                "description": "Also deny the built-in incident patterns: " + ", ".join(DEFAULT_DENY) + ".",
+            },
+            "allow": {
+                **_REGEXES,
+                "default": [],
+                "description": "Regexes of known noise: a matching entry is never an offence.",
+            },
+            "require": {
+                **_REGEXES,
+                "default": list(DEFAULT_REQUIRE),
+                "description": "Start markers: at least one entry must match one; [] requires none.",
+            },
+            "severity": {
+                "enum": [*SEVERITIES, "NONE"],
+                "default": "ERROR",
+                "description": "Entries at or above this severity fail the check; NONE turns it off.",
+            },
         },
     }
     example = {

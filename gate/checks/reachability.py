@@ -118,6 +118,7 @@ class Reachability(CheckType):
             },
             "confirm": {
                 "type": "boolean",
+                "default": False,
                 "description": "Also run a Network Management Connectivity Test (created, polled, "
                 "then deleted).",
             },

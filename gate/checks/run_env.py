@@ -198,21 +198,35 @@ class RequiredEnv(CheckType):
         "anyOf": [{"required": ["required"]}, {"required": ["vars"]}, {"required": ["any_of"]}],
         "properties": {
             **TARGET_PROPERTIES,
-            "required": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": _NAME}},
+            "required": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "pattern": _NAME},
+                "default": [],
+                "description": "Variables that must be set and not empty.",
+            },
             "vars": {
                 "type": "object",
                 "minProperties": 1,
                 "propertyNames": {"pattern": _NAME},
                 "additionalProperties": RULE_SCHEMA,
+                "default": {},
+                "description": "Rules per variable: required (default true), non_empty (default true), "
+                "pattern, integer, port, url, one_of, forbidden.",
             },
             "any_of": {
                 "type": "array",
                 "minItems": 1,
                 "items": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": _NAME}},
+                "default": [],
+                "description": "Groups of variables of which at least one must be complete "
+                "(set and not empty), e.g. [[POSTGRES_HOST, POSTGRES_PORT], [DATABASE_URL]].",
             },
             "check_secrets": {
                 "type": "boolean",
-                "description": "check every secret-backed variable of the container (default true)",
+                "default": True,
+                "description": "Check that every secret-backed variable's secret and version exist and "
+                "are ENABLED (metadata only; values are never read).",
             },
         },
     }

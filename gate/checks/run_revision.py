@@ -74,7 +74,13 @@ class RevisionReady(CheckType):
             "service": TARGET_PROPERTIES["service"],
             "revision": TARGET_PROPERTIES["revision"],
             "tag": TARGET_PROPERTIES["tag"],
-            "traffic": {"type": "array", "minItems": 1, "items": _TRAFFIC_ITEM},
+            "traffic": {
+                "type": "array",
+                "minItems": 1,
+                "items": _TRAFFIC_ITEM,
+                "description": "The expected traffic split, e.g. [{latest: true, percent: 100}]; "
+                "no default: not checked.",
+            },
         },
     }
     example = {

@@ -47,15 +47,36 @@ class SqlInstance(CheckType):
         "additionalProperties": False,
         "required": ["instance"],
         "properties": {
-            "instance": {"type": "string", "minLength": 1},
-            "min_tier": {"type": "string", "pattern": "^db-[A-Za-z0-9-]+$"},
-            "availability": {"enum": ["REGIONAL", "ZONAL"]},
-            "database_version_prefix": {"type": "string", "minLength": 1},
+            "instance": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Cloud SQL instance: name, project:region:name or projects/P/instances/I.",
+            },
+            "min_tier": {
+                "type": "string",
+                "pattern": "^db-[A-Za-z0-9-]+$",
+                "description": "Smallest acceptable machine tier, e.g. db-custom-1-3840; "
+                "no default: any tier passes.",
+            },
+            "availability": {
+                "enum": ["REGIONAL", "ZONAL"],
+                "description": "Required availability type (REGIONAL: high availability); "
+                "no default: either passes.",
+            },
+            "database_version_prefix": {
+                "type": "string",
+                "minLength": 1,
+                "description": "The databaseVersion must start with this, e.g. POSTGRES_; "
+                "no default: any engine passes.",
+            },
             "connected_from": {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["service"],
                 "properties": dict(TARGET_PROPERTIES),
+                "description": "{service, [revision|tag], [container]}: that Cloud Run revision must use "
+                "this instance (Cloud SQL volume, or its connection name or IP in an env value); "
+                "no default: not checked.",
             },
         },
     }

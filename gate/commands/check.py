@@ -9,10 +9,10 @@ from typing import Any
 import click
 
 from gate import durations
-from gate.commands.common import error_boundary
+from gate.commands.common import check_output_path, error_boundary, use_color, world_path
 from gate.engine import EngineOptions
 from gate.errors import UsageError
-from gate.model import Report, Status
+from gate.model import ExitCode, Report, Status
 from gate.runner import RunOptions, execute
 
 
@@ -43,6 +43,9 @@ def parse_formats(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tu
                 f"--output expects FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}, got {spec!r}"
             )
         targets[fmt] = Path(path)
+    for fmt, target in targets.items():
+        if target is not None:
+            check_output_path(target, f"--output {fmt}")
     return list(targets.items())
 
 
@@ -53,20 +56,32 @@ def parse_deadline(text: str) -> float:
         raise UsageError(f"--deadline: {e}") from None
 
 
-def emit(report: Report, targets: list[tuple[str, Path | None]], *, color: bool, verbose: bool) -> None:
-    from gate.report import render
+def emit(
+    report: Report, targets: list[tuple[str, Path | None]], *, color: bool, verbose: bool, quiet: bool
+) -> bool:
+    """Render each target; False when a file could not be written (said on stderr)."""
+    from gate.report import FORMATS, RenderOptions
 
+    written = True
     for fmt, path in targets:
-        text = render(report, fmt, color=color and path is None, verbose=verbose)
+        options = RenderOptions(color=color and path is None, verbose=verbose, quiet=quiet)
+        text = FORMATS[fmt].render(report, options)
         if path is None:
-            click.echo(text, nl=not text.endswith("\n"))
+            # color=: click would strip the codes itself when stdout is not a terminal,
+            # and --color asks for them anyway (a CI log that renders ANSI).
+            click.echo(text, nl=not text.endswith("\n"), color=options.color)
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+            except OSError as e:
+                click.echo(f"gate: could not write the {fmt} report to {path}: {e.strerror or e}", err=True)
+                written = False
         if fmt == "github":
             from gate.report.github import write_step_summary
 
             write_step_summary(report)
+    return written
 
 
 def evidence_recorder(evidence_dir: str | None) -> Any:
@@ -94,7 +109,7 @@ def write_evidence(path: Path, policy: Any, report: Report, recorder: Any) -> bo
     return True
 
 
-def progress_printer(show: bool | None, check_ids: list[str]) -> Any:
+def progress_printer(show: bool | None, check_ids: list[str], color: bool | None = None) -> Any:
     from gate.report.progress import Progress
 
     stream = sys.stderr
@@ -102,7 +117,7 @@ def progress_printer(show: bool | None, check_ids: list[str]) -> Any:
         show = stream.isatty()
     if not show:
         return None
-    progress = Progress(stream)
+    progress = Progress(stream, color=use_color(color, stream))
     progress.start(check_ids)
     return progress
 
@@ -122,10 +137,13 @@ def progress_printer(show: bool | None, check_ids: list[str]) -> Any:
 )
 @click.option(
     "--world",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Run against an emulated project (no network, no credentials).",
+    metavar="FILE|NAME",
+    help="Run against an emulated project (no network, no credentials): a world file or a "
+    "bundled world's name such as s6-redis-unreachable.",
 )
-@click.option("--deadline", default="10m", show_default=True, help="Deadline for the whole run.")
+@click.option(
+    "--deadline", default="10m", show_default=True, help='Deadline for the whole run, like "90s" or "10m".'
+)
 @click.option(
     "--pool", default=64, show_default=True, type=click.IntRange(1, 256), help="Checks attempted at once."
 )
@@ -133,7 +151,7 @@ def progress_printer(show: bool | None, check_ids: list[str]) -> Any:
     "--fail-fast/--no-fail-fast",
     default=True,
     show_default=True,
-    help="Cancel polling checks once a blocking check has failed.",
+    help="Stop polling once a blocking check has failed; every check still gets its first attempt.",
 )
 @click.option(
     "--format",
@@ -168,9 +186,12 @@ def progress_printer(show: bool | None, check_ids: list[str]) -> Any:
     help="Live progress on stderr (default: when stderr is a terminal).",
 )
 @click.option(
-    "--color/--no-color", default=None, help="Colour the text report (default: when stdout is a terminal)."
+    "--color/--no-color",
+    default=None,
+    help="Colour the text report and progress (default: on a terminal, unless NO_COLOR is set).",
 )
-@click.option("--verbose", "-v", is_flag=True, help="Show every attempt.")
+@click.option("--verbose", "-v", is_flag=True, help="Show every check in full, with every attempt.")
+@click.option("--quiet", "-q", is_flag=True, help="Show only the verdict and what to fix first.")
 @click.option(
     "--promote",
     "promote_service",
@@ -206,6 +227,7 @@ def command(
     progress: bool | None,
     color: bool | None,
     verbose: bool,
+    quiet: bool,
     promote_service: str | None = None,
     promote_tag: str | None = None,
     evidence_dir: str | None = None,
@@ -221,18 +243,23 @@ def command(
 
     if not policy_path and not project:
         raise UsageError("give --project PROJECT (finds policies/PROJECT.yaml) or --policy FILE")
+    if verbose and quiet:
+        raise UsageError("--verbose and --quiet exclude each other")
+    # Every input is checked before anything runs, so the exit code printed is the real one.
+    targets = parse_formats(formats, outputs)
+    run_deadline = parse_deadline(deadline)
+    world_file = world_path(world) if world is not None else None
     path = Path(policy_path) if policy_path else find_policy(project or "")
     policy = load_policy(path, vars=parse_vars(var_pairs), project=project)
-    targets = parse_formats(formats, outputs)
     recorder = evidence_recorder(evidence_dir)
     options = RunOptions(
-        world=world,
+        world=world_file,
         resolve=resolve,
         impersonate=impersonate,
-        engine=EngineOptions(pool=pool, deadline=parse_deadline(deadline), fail_fast=fail_fast),
+        engine=EngineOptions(pool=pool, deadline=run_deadline, fail_fast=fail_fast),
         recorder=recorder,
     )
-    printer = progress_printer(progress, [c.id for c in policy.checks])
+    printer = progress_printer(progress, [c.id for c in policy.checks], color)
 
     def on_progress(check_id: str, status: Status | None, attempt: int, summary: str) -> None:
         printer.update(check_id, status.value if status else None, attempt, summary)
@@ -252,7 +279,7 @@ def command(
     finally:
         if printer:
             printer.finish()
-    emit(report, targets, color=sys.stdout.isatty() if color is None else color, verbose=verbose)
+    written = emit(report, targets, color=use_color(color, sys.stdout), verbose=verbose, quiet=quiet)
     if (
         recorder is not None
         and evidence_dir is not None
@@ -265,4 +292,6 @@ def command(
         for line in promotion.lines():
             click.echo(line, err=True)
         return promotion.exit_code
+    if not written:
+        return int(ExitCode.USAGE)  # a report asked for is missing: the verdict cannot be delivered
     return report.exit_code

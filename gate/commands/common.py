@@ -1,4 +1,5 @@
-"""The one error boundary: exceptions to messages and exit codes.
+"""What every subcommand shares: the one error boundary (exceptions to
+messages and exit codes), colour, bundled world names and output targets.
 
 No traceback reaches a user unless ``GATE_DEBUG=1``; an unexpected exception is
 exit 3 (inconclusive), never 0.
@@ -10,11 +11,13 @@ import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
 
 import click
 
+import gate
 from gate.errors import CredentialsError, InputError, UsageError
 from gate.model import ExitCode
 
@@ -38,6 +41,10 @@ def error_boundary(fn: F) -> F:
         except KeyboardInterrupt:
             click.echo("gate: interrupted", err=True)
             sys.exit(int(ExitCode.INTERRUPTED))
+        except BrokenPipeError:
+            # The reader went away (`gate ... | head`): nothing more can be said to it.
+            _silence_stdout()
+            sys.exit(int(ExitCode.INCONCLUSIVE))
         except click.exceptions.Exit:
             raise
         except click.ClickException:
@@ -52,3 +59,69 @@ def error_boundary(fn: F) -> F:
         sys.exit(int(code or 0))
 
     return wrapper  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout again at exit; pointed at devnull that cannot raise.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def use_color(flag: bool | None, stream: TextIO, env: Mapping[str, str] = os.environ) -> bool:
+    """--color/--no-color wins; otherwise colour on a terminal unless NO_COLOR is set
+    (https://no-color.org: any non-empty value) or TERM is "dumb"."""
+    if flag is not None:
+        return flag
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def bundled_worlds() -> dict[str, Path]:
+    """The incident worlds shipped with gate, by name (``s6-redis-unreachable``)."""
+    here = Path(gate.__file__).resolve().parent / "emulator" / "worlds"
+    return {p.stem: p for p in sorted(here.glob("*.yaml"))}
+
+
+def world_path(given: str, option: str = "--world") -> Path:
+    """A world file, or the name of a bundled world (with or without ``.yaml``)."""
+    path = Path(given)
+    if path.is_file():
+        return path
+    if path.exists():
+        raise UsageError(f"{option}: {given} is not a file")
+    worlds = bundled_worlds()
+    found = worlds.get(given.removesuffix(".yaml").removesuffix(".yml"))
+    if found is not None:
+        try:  # as short as the user would write it: reports name the world they ran
+            return found.relative_to(Path.cwd())
+        except ValueError:
+            return found
+    from gate.policy.schema import suggest
+
+    hint = suggest(given, worlds)
+    raise UsageError(
+        f"{option}: no world file {given!r} and no bundled world of that name{hint}; "
+        f"bundled worlds: {', '.join(worlds)}"
+    )
+
+
+def check_output_path(path: Path, option: str) -> None:
+    """Refuse, before anything runs, an output target that cannot be written."""
+    if path.is_dir():
+        raise UsageError(f"{option}: {path} is a directory; give a file name")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise UsageError(f"{option}: {path} is not writable")
+        return
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # created on write
+    if not parent.is_dir():
+        raise UsageError(f"{option}: cannot create {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{option}: cannot create {path}: {parent} is not writable")

@@ -8,17 +8,17 @@ from types import FrameType
 
 import click
 
-from gate.commands.common import error_boundary
+from gate.commands.common import error_boundary, world_path
 from gate.model import ExitCode
 
 
 @click.command(name="emulator")
 @click.option(
     "--world",
-    "world_path",
+    "world_arg",
     required=True,
-    type=click.Path(dir_okay=False),
-    help="World file (docs/WORLDS.md).",
+    metavar="FILE|NAME",
+    help="World file (docs/WORLDS.md), or a bundled world's name such as s6-redis-unreachable.",
 )
 @click.option(
     "--port",
@@ -28,7 +28,7 @@ from gate.model import ExitCode
     help="API port on 127.0.0.1; 0 picks a free one.",
 )
 @error_boundary
-def command(world_path: str, port: int) -> int:
+def command(world_arg: str, port: int) -> int:
     """Serve a world file over the Google APIs' REST wire format on 127.0.0.1.
 
     Prints the environment to point gate (or any official client) at it, then
@@ -36,7 +36,8 @@ def command(world_path: str, port: int) -> int:
     """
     from gate.emulator import Emulator, load_world
 
-    world = load_world(world_path)
+    world_file = world_path(world_arg)
+    world = load_world(world_file)
     stop = threading.Event()
     received: list[int] = []
 
@@ -50,7 +51,7 @@ def command(world_path: str, port: int) -> int:
             pairs = " ".join(f"{origin}={base}" for origin, base in emu.resolver_map.items())
             click.echo(f"export GATE_EMULATOR_HOST={emu.api_host}")
             click.echo(f"export GATE_RESOLVE='{pairs}'")
-            click.echo(f"# serving world {world.name!r} from {world_path}; Ctrl-C to stop", err=True)
+            click.echo(f"# serving world {world.name!r} from {world_file}; Ctrl-C to stop", err=True)
             while not stop.wait(0.5):
                 pass
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,8 @@ from gate import registry
 from gate.commands.common import error_boundary
 from gate.errors import UsageError
 from gate.policy.schema import suggest
+
+WIDTH = 100  # columns: `gate explain` reads well in a terminal and in a CI log
 
 
 def _type_words(spec: Mapping[str, Any]) -> str:
@@ -42,16 +45,37 @@ def parameter_rows(schema: Mapping[str, Any]) -> list[tuple[str, str, str, str, 
     for name, spec in schema.get("properties", {}).items():
         spec = spec if isinstance(spec, Mapping) else {}
         default = json.dumps(spec["default"]) if "default" in spec else ""
-        default = default if len(default) <= 40 else default[:37] + "..."
         needed = "yes" if name in required else "no"
         rows.append((name, _type_words(spec), needed, default, str(spec.get("description", ""))))
     return rows
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    cells = ("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in rows)
-    return ["  " + line for line in cells]
+def _wrapped(text: str, indent: str, more: str = "") -> list[str]:
+    """Paragraphs of ``text`` filled to WIDTH; continuation lines indented by ``more``."""
+    out: list[str] = []
+    for para in text.strip().split("\n\n"):
+        lines = textwrap.wrap(
+            " ".join(para.split()),
+            WIDTH,
+            initial_indent=indent,
+            subsequent_indent=indent + more,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+        out.extend(line.rstrip() for line in lines or [""])
+        out.append("")
+    return out[:-1]
+
+
+def parameter_lines(schema: Mapping[str, Any]) -> list[str]:
+    """One block per parameter: name, type, required or its default; its description beneath."""
+    out: list[str] = []
+    for name, kind, needed, default, description in parameter_rows(schema):
+        facts = [kind, "required" if needed == "yes" else f"default {default}" if default else "optional"]
+        out.extend(_wrapped(f"{name}: " + "; ".join(facts), "  ", "    "))
+        if description:
+            out.extend(_wrapped(description, "      "))
+    return out
 
 
 @click.command("explain")
@@ -64,25 +88,18 @@ def command(type_name: str) -> int:
     except KeyError:
         hint = suggest(type_name, registry.names())
         raise UsageError(f"unknown check type {json.dumps(type_name)}{hint}; see gate list-checks") from None
-    click.echo(f"{cls.name}: {cls.summary}")
+    lines = _wrapped(f"{cls.name}: {cls.summary}", "")
     if cls.description:
-        click.echo("")
-        click.echo(cls.description.strip())
-    click.echo("")
-    rows = parameter_rows(cls.params_schema)
-    if rows:
-        click.echo("Parameters (with:):")
-        for line in _table([("NAME", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"), *rows]):
-            click.echo(line.rstrip())
-    else:
-        click.echo("Parameters (with:): none")
+        lines += ["", *_wrapped(cls.description, "")]
+    lines.append("")
+    params = parameter_lines(cls.params_schema)
+    lines += ["Parameters (with:):", *params] if params else ["Parameters (with:): none"]
     if cls.apis:
-        click.echo("")
-        click.echo("Google APIs: " + ", ".join(cls.apis))
-    click.echo("")
-    click.echo("Example:")
+        lines += ["", *_wrapped("Google APIs: " + ", ".join(cls.apis), "")]
+    lines += ["", "Example:"]
     # Through JSON first: an example may hold tuples or Mapping types safe_dump refuses.
     plain = json.loads(json.dumps(cls.example, default=_plain))
-    example = yaml.safe_dump([plain], sort_keys=False, default_flow_style=False)
-    click.echo("\n".join("  " + line for line in example.rstrip().splitlines()))
+    example = yaml.safe_dump([plain], sort_keys=False, default_flow_style=False, width=WIDTH - 4)
+    lines += ["  " + line for line in example.rstrip().splitlines()]
+    click.echo("\n".join(lines))
     return 0

@@ -1,13 +1,16 @@
-"""``gate validate [PATH...]``: prove policy and check-library files valid, offline."""
+"""``gate validate [PATH...]``: prove policy, check-library, policy-test and world
+files valid, offline. The file's ``kind:`` says which it is."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
 
 from gate.commands.common import error_boundary
 from gate.errors import Diagnostic, InputError
+from gate.policy import yamlsafe
 from gate.policy.bundled import bundled_dir
 from gate.policy.loader import validate_file
 
@@ -41,7 +44,8 @@ def _defaults() -> tuple[str, ...]:
 @click.argument("paths", nargs=-1, type=click.Path())
 @error_boundary
 def command(paths: tuple[str, ...]) -> int:
-    """Validate policy and check-library files (default: ./policies and ./checks).
+    """Validate policy, check-library, policy-test and world files (default:
+    ./policies and ./checks). Each file's kind: says which it is.
 
     Nothing is run and no API is called. Exit 0 when every file is valid, 2 otherwise.
     """
@@ -49,9 +53,56 @@ def command(paths: tuple[str, ...]) -> int:
     if not files and not problems:
         where = ", ".join(paths or _defaults()) or "./policies, ./checks"
         problems.append(Diagnostic(None, "", f"no .yaml files to validate in {where}"))
+    tests: list[str] = []
     for f in files:
-        problems.extend(validate_file(f))
+        kind = _kind(f)
+        if kind == "PolicyTest":
+            tests.append(f)
+            problems.extend(_policy_test(f))
+        elif kind == "World":
+            problems.extend(_world(f))
+        else:
+            problems.extend(validate_file(f))
     if problems:
         raise InputError(list(dict.fromkeys(problems)))
-    click.echo(f"ok: {len(files)} file{'s' if len(files) != 1 else ''}")
+    note = ""
+    if tests:
+        noun = "policy test" if len(tests) == 1 else "policy tests"
+        note = f" ({len(tests)} {noun}: run with gate test {' '.join(tests)})"
+    click.echo(f"ok: {len(files)} file{'s' if len(files) != 1 else ''}{note}")
     return 0
+
+
+_KIND = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z]+)", re.MULTILINE)
+
+
+def _kind(path: str) -> str | None:
+    """The top-level ``kind:`` read from the text: world files have their own YAML rules
+    (anchors and merge keys), so the file is not parsed here."""
+    try:
+        m = _KIND.search(yamlsafe.read_text(path))
+    except InputError:
+        return None  # validate_file reports it, with its position
+    return m.group(1) if m else None
+
+
+def _policy_test(path: str) -> list[Diagnostic]:
+    """A `gate test` file: its cases, worlds and the policy each names (not run)."""
+    from gate.pipeline import policytest
+
+    try:
+        for case in policytest.load(path):
+            policytest.prepare(case)
+    except InputError as e:
+        return e.diagnostics
+    return []
+
+
+def _world(path: str) -> list[Diagnostic]:
+    from gate.emulator import load_world
+
+    try:
+        load_world(path)
+    except InputError as e:
+        return e.diagnostics
+    return []

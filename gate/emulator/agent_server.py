@@ -72,6 +72,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 from websockets.typing import Subprotocol
 
 from gate import durations
+from gate.emulator.quiet import QuietHTTPServer, quiet_logger
 
 EVENTS = ("agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed")
 MODES = (
@@ -180,6 +181,7 @@ class GoldenPathServer:
             process_request=self._process_request,
             ping_interval=None,
             close_timeout=2,
+            logger=quiet_logger("gate.emulator.websocket"),
         )
         port = self._server.socket.getsockname()[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="golden-path-ws", daemon=True)
@@ -345,7 +347,7 @@ class GoldenPathServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet: tests and worlds read results, not access logs
 
-        self._login_server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._login_server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self._login_server.daemon_threads = True
         port = self._login_server.server_address[1]
         self._login_thread = threading.Thread(

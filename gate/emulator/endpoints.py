@@ -11,10 +11,11 @@ import json
 import socket
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
+from gate.emulator.quiet import QuietHTTPServer
 from gate.emulator.world import Endpoint, EndpointPath
 
 
@@ -22,7 +23,7 @@ def _host(authority: str) -> str:
     return (urlsplit("//" + authority).hostname or "").lower()
 
 
-class EndpointServer(ThreadingHTTPServer):
+class EndpointServer(QuietHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128  # as ApiServer: a burst of health checks must not lose SYNs

@@ -14,11 +14,12 @@ import struct
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from gate.emulator.faults import FaultSet, summarise
+from gate.emulator.quiet import QuietHTTPServer
 from gate.emulator.state import Route, State
 from gate.emulator.wire import ApiFailure, Request, Response, page_token, permission_denied
 
@@ -45,7 +46,7 @@ class RecordedRequest:
     status: int = 0  # the status answered; 0 = no answer (hang, reset)
 
 
-class ApiServer(ThreadingHTTPServer):
+class ApiServer(QuietHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     # listen() backlog: socketserver's default of 5 drops the SYNs of a burst of new

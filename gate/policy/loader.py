@@ -319,6 +319,7 @@ def _spec(item: _Item, defaults: Any, run: _Run) -> CheckSpec | None:
         needs=tuple(n for n in needs if isinstance(n, str)) if isinstance(needs, list) else (),
         description=description if isinstance(description, str) else "",
         source=item.doc.ref(item.base),
+        included_at=item.via,
     )
 
 

@@ -35,7 +35,8 @@ APIS = (
     "secretmanager",
     "networkmanagement",
 )
-SCHEMA_ID = "https://github.com/netrasystems/gate/raw/main/gate-policy.schema.json"
+# Where the file lives: docs/gate-policy.schema.json in the repository (`gate schema` prints it).
+SCHEMA_ID = "https://github.com/netrasystems/gate/raw/main/docs/gate-policy.schema.json"
 
 # ``x-expected`` is ours (validators ignore unknown keywords): the words used when
 # a value does not fit, instead of a regex nobody wants to read.
@@ -130,7 +131,7 @@ def policy_schema(editor: bool = False) -> dict[str, Any]:
                 "propertyNames": {"enum": list(APIS)},
                 "additionalProperties": {
                     "type": "string",
-                    "pattern": r"^https?://[^\s/]+",
+                    "pattern": r"^https?://[^\s/]+" + (_VAR_REF if editor else ""),
                     "x-expected": 'a URL like "https://run.example.internal"',
                 },
             },
@@ -191,12 +192,16 @@ def _embeddable(schema: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _or_var(schema: Any) -> Any:
-    """Let every value in ``schema`` also be a whole ``${var}``, as the loader allows."""
+    """Accept what the loader accepts before interpolation: every value may be a whole
+    ``${var}``, and a patterned string (a URL, a duration) may hold ``${var}`` anywhere,
+    since the loader judges it only once the variables are substituted."""
     if not isinstance(schema, Mapping):
         return schema
     out: dict[str, Any] = {}
     for k, v in schema.items():
-        if k in ("properties", "patternProperties") and isinstance(v, Mapping):
+        if k == "pattern" and isinstance(v, str):
+            out[k] = f"(?:{v}){_VAR_REF}"
+        elif k in ("properties", "patternProperties") and isinstance(v, Mapping):
             out[k] = {n: {"anyOf": [_or_var(s), _WHOLE_VAR]} for n, s in v.items()}
         elif k in ("items", "additionalProperties") and isinstance(v, Mapping):
             out[k] = {"anyOf": [_or_var(v), _WHOLE_VAR]}
@@ -247,7 +252,10 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 
 
 def quoted(text: str) -> str:
-    text = text if len(text) <= 60 else text[:57] + "..."
+    if len(text) > 60:
+        cut = text[:57]
+        space = cut.rfind(" ")
+        text = (cut[:space] if space > 30 else cut) + "..."  # between words where there are any
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -107,7 +107,8 @@ def loads(text: str, file: str) -> Document:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
-        raise _fail(file, _syntax_message(e), e.problem_mark or e.context_mark) from None
+        message, mark = syntax_error(e, text)
+        raise _fail(file, message, mark) from None
     except yaml.YAMLError as e:
         raise _fail(file, f"invalid YAML: {e}") from None
     except RecursionError:
@@ -130,17 +131,54 @@ def _order(d: Diagnostic) -> tuple[int, int]:
     return (d.source.line, d.source.col) if d.source else (0, 0)
 
 
-def _syntax_message(e: yaml.MarkedYAMLError) -> str:
+# Openers a parser only finds unclosed once it is far past them: the mistake is where
+# they were opened, not where the parser gave up.
+_UNCLOSED = {
+    "while scanning a quoted scalar": "this quoted string is never closed",
+    "while parsing a flow sequence": "this [ is not closed with ]",
+    "while parsing a flow mapping": "this { is not closed with }",
+}
+
+
+def syntax_error(e: yaml.MarkedYAMLError, text: str) -> tuple[str, yaml.Mark | None]:
+    """The message for a YAML syntax error, and the position of the mistake itself."""
     problem = (e.problem or e.context or "invalid YAML").strip()
+    mark, context = e.problem_mark, e.context_mark
     if "'\\t'" in problem:
-        return "invalid YAML: found a tab character; indent YAML with spaces"
+        return "invalid YAML: found a tab character; indent YAML with spaces", mark
+    token = _variable_in_flow(text, mark) if mark is not None else None
+    if token is not None:
+        hint = f'a ${{...}} inside [ ] or {{ }} must be quoted: write "{token}"'
+        return f"invalid YAML: {hint}", _mark_at(mark, -1) if mark is not None else mark
+    opened = _UNCLOSED.get((e.context or "").strip())
+    if opened and context is not None and mark is not None and mark.line > context.line:
+        where = f"line {mark.line + 1}, column {mark.column + 1}"
+        return f"invalid YAML: {opened} ({problem} at {where})", context
     if e.context and problem.startswith("but "):
-        return f"invalid YAML: {e.context}, {problem}"
+        return f"invalid YAML: {e.context}, {problem}", mark or context
     msg = f"invalid YAML: {problem}"
-    if e.context and e.problem and e.context_mark is not None:
-        m = e.context_mark
-        msg += f" ({e.context} at line {m.line + 1}, column {m.column + 1})"
-    return msg
+    if e.context and e.problem and context is not None:
+        msg += f" ({e.context} at line {context.line + 1}, column {context.column + 1})"
+    return msg, mark or context
+
+
+def _variable_in_flow(text: str, mark: yaml.Mark) -> str | None:
+    """``${var}-x`` where a flow collection met the ``{`` of an unquoted variable."""
+    i = mark.index
+    if not (0 < i < len(text) and text[i] == "{" and text[i - 1] == "$"):
+        return None
+    close = text.find("}", i)
+    if close == -1:
+        return None
+    end = close + 1
+    while end < len(text) and text[end] not in ",]}\n":
+        end += 1
+    return text[i - 1 : end].strip()
+
+
+def _mark_at(mark: yaml.Mark, shift: int) -> yaml.Mark:
+    # No buffer: the mark is only used for its line and column.
+    return yaml.Mark(mark.name, mark.index + shift, mark.line, max(0, mark.column + shift), "", 0)
 
 
 class _Walker:

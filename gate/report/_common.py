@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from gate.model import Attempt, ExitCode, Report, Status
+from gate.model import Attempt, CheckResult, ExitCode, Report, Status
 
 # Metric names that hold durations by convention; `timings=False` zeroes them
 # along with the report's own timings because they vary from run to run.
@@ -174,3 +174,125 @@ def counts_line(report: Report) -> str:
     parts = [f"{counts[s.value]} {s.value}" for s in Status]
     n = len(report.results)
     return f"{n} {'check' if n == 1 else 'checks'}: " + ", ".join(parts)
+
+
+# --------------------------------------------------------------------------- presentation order
+
+# Causes before symptoms: what failed, what could not be judged, advisories,
+# what was not proven, then what passed. Presentation only: JSON keeps policy order.
+_RANK = {
+    Status.FAIL: 0,
+    Status.ERROR: 1,
+    Status.WARN: 2,
+    Status.SKIP: 3,
+    Status.CANCELLED: 4,
+    Status.PASS: 5,
+}
+
+# How a dependency that did not pass is named as the cause of a skip.
+CAUSE_WORDS = {
+    Status.FAIL: "failed",
+    Status.ERROR: "could not be evaluated",
+    Status.WARN: "failed (advisory)",
+    Status.CANCELLED: "was cancelled",
+    Status.SKIP: "was skipped",
+}
+
+
+def _by_id(results: tuple[CheckResult, ...] | list[CheckResult]) -> dict[str, CheckResult]:
+    return {r.id: r for r in results}
+
+
+def root_causes(result: CheckResult, by_id: Mapping[str, CheckResult]) -> list[CheckResult]:
+    """The checks that did not pass and kept ``result`` from running, through skipped ones."""
+    out: list[CheckResult] = []
+    seen: set[str] = set()
+
+    def walk(r: CheckResult) -> None:
+        for n in r.needs:
+            dep = by_id.get(n)
+            if dep is None or n in seen or dep.status is Status.PASS:
+                continue
+            seen.add(n)
+            if dep.status is Status.SKIP and dep.needs:
+                walk(dep)
+            else:
+                out.append(dep)
+
+    walk(result)
+    return out
+
+
+def ordered(results: tuple[CheckResult, ...]) -> list[CheckResult]:
+    """FAIL, ERROR, WARN, SKIP, CANCELLED, PASS; within a status, checks others wait on first."""
+    by_id = _by_id(results)
+    blocked: dict[str, int] = {}
+    for r in results:
+        if r.status is Status.SKIP:
+            for cause in root_causes(r, by_id):
+                blocked[cause.id] = blocked.get(cause.id, 0) + 1
+    index = {r.id: i for i, r in enumerate(results)}
+    return sorted(results, key=lambda r: (_RANK.get(r.status, 9), -blocked.get(r.id, 0), index[r.id]))
+
+
+def skip_reason(result: CheckResult, by_id: Mapping[str, CheckResult]) -> str:
+    """``needs backend-revision, which failed`` for a skipped check; its own summary otherwise."""
+    causes = root_causes(result, by_id)
+    if not causes:
+        return result.summary.removeprefix("skipped: ")
+    return "needs " + ", and ".join(f"{c.id}, which {CAUSE_WORDS[c.status]}" for c in causes)
+
+
+def collapsed(results: list[CheckResult], status: Status, by_id: Mapping[str, CheckResult]) -> list[str]:
+    """One line per reason for the skipped or cancelled checks: "2 checks (why): a, b"."""
+    groups: dict[str, list[str]] = {}
+    for r in results:
+        if r.status is not status:
+            continue
+        if status is Status.SKIP:
+            why = skip_reason(r, by_id)
+        else:
+            why = r.summary.split(";")[0].strip() or "cancelled"
+        groups.setdefault(why, []).append(r.id)
+    out = []
+    for why, ids in groups.items():
+        noun = "check" if len(ids) == 1 else "checks"
+        out.append(f"{len(ids)} {noun} ({why}): {', '.join(ids)}")
+    return out
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    """The first line of ``text``, at most ``limit`` characters, cut between words."""
+    first = text.strip().split("\n", 1)[0].strip()
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 3]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "..."
+
+
+def fix_first(report: Report, width: int = 160) -> list[tuple[CheckResult, str, str]]:
+    """(result, why, fix) for what to fix first, causes first: what failed, could not be
+    evaluated or warned, each why and fix one line of at most ``width`` characters.
+
+    Skipped and cancelled checks are left out: fixing their cause is what is listed.
+    """
+    out = []
+    for r in ordered(report.results):
+        if r.status not in (Status.FAIL, Status.ERROR, Status.WARN):
+            continue
+        out.append((r, one_line(r.summary, width), one_line(r.remediation, width) or _default_fix(r)))
+    return out
+
+
+def _default_fix(r: CheckResult) -> str:
+    if r.status is Status.ERROR:
+        return "the check could not be evaluated: see its summary, fix access or the input, then re-run"
+    return "see the evidence of this check (gate check -v shows every attempt)"
+
+
+def verdict_line(report: Report) -> str:
+    code = report.exit_code
+    return f"{report.verdict.value}: exit code {code}, {exit_meaning(code)}"

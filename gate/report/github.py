@@ -12,12 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gate.model import CheckResult, Report, Status
-from gate.report import markdown
-from gate.report._common import counts_line, exit_meaning, status_text
-
-# Statuses that leave a blocking check unproven or failed: each is an error
-# annotation. An advisory check in any of these states is a warning instead.
-_NOT_PASSED = {Status.FAIL.value, Status.ERROR.value, Status.SKIP.value, Status.CANCELLED.value}
+from gate.report import RenderOptions, markdown
+from gate.report._common import collapsed, counts_line, exit_meaning, ordered, status_text
 
 
 def escape_data(text: str) -> str:
@@ -33,8 +29,25 @@ def command(name: str, message: str, **props: str) -> str:
     return f"::{name}{' ' + prop_text if prop_text else ''}::{escape_data(message)}"
 
 
-def render(report: Report, **_: object) -> str:
-    lines = [line for r in report.results if (line := _annotation(r)) is not None]
+def render(report: Report, options: RenderOptions) -> str:
+    """Errors for blocking FAIL and ERROR (causes first), warnings for advisory
+    checks that did not pass, one notice for everything skipped or cancelled,
+    and the verdict notice last.
+
+    GitHub shows only the first 10 error annotations of a step, so nothing that
+    is a consequence (a skip, a cancellation) is an error: the real failures
+    come first and are not crowded out.
+    """
+    results = ordered(report.results)
+    by_id = {r.id: r for r in report.results}
+    lines = [line for r in results if (line := _annotation(r)) is not None]
+    unproven = [
+        line
+        for status in (Status.SKIP, Status.CANCELLED)
+        for line in (f"{status_text(status)} {g}" for g in collapsed(results, status, by_id))
+    ]
+    if unproven:
+        lines.append(command("notice", "; ".join(unproven), title="gate not proven"))
     code = report.exit_code
     verdict = f"{report.verdict.value} for {report.project}: exit code {code}, {exit_meaning(code)}"
     lines.append(command("notice", f"{verdict}. {counts_line(report)}", title="gate verdict"))
@@ -42,17 +55,16 @@ def render(report: Report, **_: object) -> str:
 
 
 def _annotation(r: CheckResult) -> str | None:
-    status = status_text(r.status)
-    if status == Status.WARN.value or (status in _NOT_PASSED and not r.blocking):
-        level = "warning"
-    elif status in _NOT_PASSED:
-        level = "error"
-    else:
+    if r.status in (Status.PASS, Status.SKIP, Status.CANCELLED):
         return None
-    message = f"{status}: {r.summary}"
+    level = "error" if r.blocking and r.status in (Status.FAIL, Status.ERROR) else "warning"
+    message = f"{status_text(r.status)}: {r.summary}"
     if r.remediation:
         message += f"\nfix: {r.remediation}"
-    return command(level, message, title=f"gate {r.id}")
+    where: dict[str, str] = {}
+    if r.source is not None:
+        where = {"file": r.source.file, "line": str(r.source.line)}
+    return command(level, message, **where, title=f"gate {r.id}")
 
 
 def write_step_summary(report: Report, env: Mapping[str, str] = os.environ) -> Path | None:
@@ -65,5 +77,5 @@ def write_step_summary(report: Report, env: Mapping[str, str] = os.environ) -> P
         return None
     path = Path(target)
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(markdown.render(report))
+        fh.write(markdown.render(report, RenderOptions()))
     return path

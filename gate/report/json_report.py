@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from gate.model import Attempt, CheckResult, Report
+from gate.report import RenderOptions
 from gate.report._common import EPOCH, plain, seconds, sorted_metrics, status_text
 
 SCHEMA_VERSION = "gate.report/v1"
@@ -50,7 +51,7 @@ def to_dict(report: Report, *, timings: bool = True) -> dict[str, Any]:
 
 
 def _check(result: CheckResult, timings: bool) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "id": result.id,
         "type": result.type,
         "severity": status_text(result.severity),
@@ -64,6 +65,11 @@ def _check(result: CheckResult, timings: bool) -> dict[str, Any]:
         "metrics": dict(sorted_metrics(result.metrics, timings)),
         "attempts": [_attempt(a, timings) for a in result.attempts],
     }
+    if result.source is not None:
+        # Optional: where the check appears in the policy (its include: entry for a library check).
+        src = result.source
+        out["source"] = {"file": src.file, "line": src.line, "col": src.col}
+    return out
 
 
 def _attempt(attempt: Attempt, timings: bool) -> dict[str, Any]:
@@ -76,7 +82,8 @@ def _attempt(attempt: Attempt, timings: bool) -> dict[str, Any]:
     }
 
 
-def render(report: Report, *, timings: bool = True, **_: object) -> str:
+def render(report: Report, options: RenderOptions) -> str:
     # allow_nan=False: `plain` already turned NaN/inf into strings or null, so a
     # regression fails loudly instead of emitting invalid JSON.
-    return json.dumps(to_dict(report, timings=timings), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+    doc = to_dict(report, timings=options.timings)
+    return json.dumps(doc, indent=2, ensure_ascii=True, allow_nan=False) + "\n"

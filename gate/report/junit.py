@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from gate.model import CheckResult, Report, Status
+from gate.report import RenderOptions
 from gate.report._common import (
     counts_line,
     evidence_lines,
@@ -31,7 +32,8 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def render(report: Report, *, timings: bool = True, **_: object) -> str:
+def render(report: Report, options: RenderOptions) -> str:
+    timings = options.timings
     counts = report.counts()
     totals = {
         "tests": str(len(report.results)),

@@ -1,5 +1,9 @@
 """Markdown summary, e.g. for $GITHUB_STEP_SUMMARY or a pull-request comment.
 
+The verdict, then "Fix first" (each failing check, why, fix), then one table
+row per check with a status icon, causes first, then the details of what did
+not pass (of everything with ``verbose``; none with ``quiet``).
+
 Untrusted text (summaries, evidence, remediation) is escaped so it cannot break
 the table, open a link or image, or inject HTML; evidence goes in a fenced code
 block whose fence is longer than any backtick run inside it.
@@ -10,13 +14,17 @@ from __future__ import annotations
 import re
 
 from gate.model import CheckResult, Report, Status
+from gate.report import RenderOptions
 from gate.report._common import (
     attempts_brief,
     counts_line,
     evidence_lines,
     exit_meaning,
+    fix_first,
     fmt_number,
     fmt_seconds,
+    ordered,
+    skip_reason,
     sorted_metrics,
     status_text,
     visible,
@@ -42,7 +50,23 @@ def fence(body: str, info: str = "text") -> str:
     return f"{ticks}{info}\n{body}\n{ticks}"
 
 
-def render(report: Report, *, verbose: bool = False, timings: bool = True, **_: object) -> str:
+# A glyph beside each status word: the table is scanned, not read.
+ICONS = {
+    Status.PASS: "\u2705",  # white heavy check mark
+    Status.FAIL: "\u274c",  # cross mark
+    Status.ERROR: "\u26d4",  # no entry
+    Status.WARN: "\u26a0\ufe0f",  # warning sign
+    Status.SKIP: "\u23ed\ufe0f",  # next track
+    Status.CANCELLED: "\u23f9\ufe0f",  # stop
+}
+
+
+def icon(status: Status) -> str:
+    return f"{ICONS.get(status, '')} {status_text(status)}".strip()
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    verbose, timings = options.verbose, options.timings
     verdict = report.verdict.value
     code = report.exit_code
     lines = [
@@ -51,29 +75,46 @@ def render(report: Report, *, verbose: bool = False, timings: bool = True, **_: 
         f"**{verdict}** for **{md(report.project)}** ({md(report.region)}): "
         f"exit code {code}, {md(exit_meaning(code))}.",
         "",
+        *_fix_first(report),
         _context(report, timings),
         "",
         "| Status | Check | Summary | Attempts | Duration |",
         "| --- | --- | --- | ---: | ---: |",
     ]
-    for r in report.results:
+    results = ordered(report.results)
+    by_id = {r.id: r for r in report.results}
+    for r in results:
         duration = fmt_seconds(r.duration) if timings else "-"
+        summary = r.summary if r.status is not Status.SKIP else "skipped: " + skip_reason(r, by_id)
         lines.append(
-            f"| {status_text(r.status)} | {md(r.id)} ({md(r.type)}) | {md(r.summary)} "
+            f"| {icon(r.status)} | {md(r.id)} ({md(r.type)}) | {md(summary)} "
             f"| {len(r.attempts)} | {duration} |"
         )
-    measured = [r for r in report.results if r.metrics]
+    if options.quiet:
+        return "\n".join(lines) + "\n"
+    measured = [r for r in results if r.metrics]
     if measured:
         lines += ["", "### Timings", ""]
         for r in measured:
             values = ", ".join(f"{md(k)}={fmt_number(v)}" for k, v in sorted_metrics(r.metrics, timings))
             lines.append(f"- {md(r.id)}: {values}")
-    shown = [r for r in report.results if verbose or r.status is not Status.PASS]
+    shown = [r for r in results if verbose or r.status not in (Status.PASS, Status.SKIP, Status.CANCELLED)]
     if shown:
         lines += ["", "### Details"]
         for r in shown:
             lines += ["", *_details(r, timings)]
     return "\n".join(lines) + "\n"
+
+
+def _fix_first(report: Report) -> list[str]:
+    entries = fix_first(report)
+    if not entries:
+        return []
+    lines = ["### Fix first", ""]
+    for r, why, fix in entries:
+        note = "" if r.blocking else " (advisory)"
+        lines.append(f"- {icon(r.status)} **{md(r.id)}**{note}: {md(why)}<br>fix: {md(fix)}")
+    return [*lines, ""]
 
 
 def _context(report: Report, timings: bool) -> str:
@@ -90,7 +131,7 @@ def _context(report: Report, timings: bool) -> str:
 
 def _details(r: CheckResult, timings: bool) -> list[str]:
     lines = [
-        f"#### {status_text(r.status)}: {md(r.id)}",
+        f"#### {icon(r.status)}: {md(r.id)}",
         "",
         f"**Summary:** {md(r.summary)}<br>",
         f"**Type:** {md(r.type)}, severity {status_text(r.severity)}, {attempts_brief(r.attempts, timings)}",

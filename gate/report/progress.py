@@ -13,26 +13,26 @@ its final status arrives.
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import threading
 from typing import TextIO
 
-from gate.report._common import status_text, visible
+from gate.report._common import one_line, status_text, visible
 from gate.report.text import paint
 
 _UP = "\x1b[{n}F"  # cursor to the start of the line n lines up
 _CLEAR = "\x1b[2K"  # erase the whole line
 _RUNNING = "running"
+_PENDING = "pending"
 _WIDTH = len("CANCELLED")
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class Progress:
     def __init__(
         self, stream: TextIO | None = None, *, tty: bool | None = None, color: bool | None = None
     ) -> None:
+        """``color=None`` colours on a terminal; the CLI passes False for NO_COLOR."""
         self._stream = stream if stream is not None else sys.stderr
         if tty is None:
             isatty = getattr(self._stream, "isatty", None)
@@ -41,7 +41,7 @@ class Progress:
         self._color = tty if color is None else (color and tty)
         self._lock = threading.Lock()
         self._order: list[str] = []
-        self._lines: dict[str, str] = {}
+        self._lines: dict[str, tuple[str, str]] = {}  # id -> (status word, plain text)
         self._done: set[str] = set()
         self._drawn = 0  # lines of the block currently on screen (TTY)
         self._finished = False
@@ -57,16 +57,21 @@ class Progress:
             if self._tty:
                 self._redraw()
 
-    def update(self, check_id: str, status: str | None, attempt: int, summary: str) -> None:
+    def update(
+        self, check_id: str, status: str | None, attempt: int, summary: str, *, note: str | None = None
+    ) -> None:
+        """``note`` replaces the default "(attempt N)" / "(N attempts)" after the summary."""
         with self._lock:
             if self._finished:
                 return
             self._add(check_id)
             word = _RUNNING if status is None else status_text(status)
-            note = f"attempt {attempt}" if status is None else _attempts(attempt)
-            text = visible(f"{check_id}  {summary}".rstrip() + f" ({note})")
+            if note is None:
+                note = f"attempt {attempt}" if status is None else _attempts(attempt)
+            tail = f" ({note})" if note else ""
+            text = visible(f"{check_id}  {summary}".rstrip() + tail)
             if self._tty:
-                self._lines[check_id] = f"{paint(word, self._color, pad=_WIDTH)}  {text}"
+                self._lines[check_id] = (word, text)
                 self._redraw()
             elif status is not None and check_id not in self._done:
                 self._done.add(check_id)
@@ -83,7 +88,7 @@ class Progress:
     def _add(self, check_id: str) -> None:
         if check_id not in self._lines:
             self._order.append(check_id)
-            self._lines[check_id] = f"{'pending'.ljust(_WIDTH)}  {visible(check_id)}"
+            self._lines[check_id] = (_PENDING, visible(check_id))
 
     def _redraw(self) -> None:
         width = max(20, shutil.get_terminal_size((100, 24)).columns - 1)
@@ -91,7 +96,11 @@ class Progress:
         # terminal width (escape codes do not count, so cut the plain tail only).
         parts = [_UP.format(n=self._drawn)] if self._drawn else []
         for check_id in self._order:
-            parts.append(_CLEAR + _fit(self._lines[check_id], width) + "\n")
+            word, text = self._lines[check_id]
+            # Only the plain text is cut, so an escape code is never split and the
+            # colour of the status word is always reset before the newline.
+            text = one_line(text, max(8, width - _WIDTH - 2))
+            parts.append(f"{_CLEAR}{paint(word, self._color, pad=_WIDTH)}  {text}\n")
         self._drawn = len(self._order)
         self._write("".join(parts))
 
@@ -102,11 +111,3 @@ class Progress:
 
 def _attempts(n: int) -> str:
     return f"{n} attempt" if n == 1 else f"{n} attempts"
-
-
-def _fit(line: str, width: int) -> str:
-    # The coloured status word is at the start; its escape codes are invisible.
-    visible_len = len(line) - sum(len(code) for code in _ANSI.findall(line))
-    if visible_len <= width:
-        return line
-    return line[: len(line) - (visible_len - width) - 3] + "..."

@@ -1,20 +1,26 @@
-"""Human-readable report for a terminal or a CI log.
+"""Human-readable report for a terminal or a CI log, compact like conftest or goss.
 
-Colour only when asked (the CLI decides from the stream and NO_COLOR); every
-string from the report passes through `visible` so a log line quoted in the
-evidence cannot move the cursor or recolour the terminal.
+Colour only when asked (the CLI decides from the stream and NO_COLOR), and
+every colour resets right after the word it paints, so no line ends coloured.
+Every string from the report passes through `visible` so a log line quoted in
+the evidence cannot move the cursor or recolour the terminal.
 """
 
 from __future__ import annotations
 
 from gate.model import CheckResult, Report, Status, Verdict
+from gate.report import RenderOptions
 from gate.report._common import (
     attempts_brief,
+    collapsed,
     counts_line,
     evidence_lines,
     exit_meaning,
+    fix_first,
     fmt_number,
     fmt_seconds,
+    one_line,
+    ordered,
     seconds,
     sorted_metrics,
     status_text,
@@ -35,6 +41,8 @@ COLOURS: dict[str, str] = {
     Verdict.INTERRUPTED.value: "\x1b[35m",
 }
 WIDTH = max(len(s.value) for s in Status)  # "CANCELLED": aligns the check ids
+LINE_WIDTH = 120  # one-line entries are cut (between words) to about this width
+FIX_WIDTH = 160  # a fix-first line says why and how in full where it can
 
 
 def paint(word: str, color: bool, *, pad: int = 0) -> str:
@@ -45,28 +53,58 @@ def paint(word: str, color: bool, *, pad: int = 0) -> str:
     return f"{BOLD}{COLOURS[word]}{word}{RESET}" + " " * (len(text) - len(word))
 
 
-def render(
-    report: Report, *, color: bool = False, verbose: bool = False, timings: bool = True, **_: object
-) -> str:
-    lines = _header(report, timings)
-    for result in report.results:
+def render(report: Report, options: RenderOptions) -> str:
+    """Compact by default: evidence for what did not pass, one line for the rest.
+
+    Results come causes first (:func:`ordered`); skipped and cancelled checks
+    collapse into one line per reason; the report ends with "fix first".
+    ``verbose`` shows every check in full, ``quiet`` only the verdict and the
+    failures.
+    """
+    color, verbose, timings = options.color, options.verbose, options.timings
+    lines: list[str] = []
+    if not options.quiet:
+        lines.extend(_header(report, timings))
+        results = ordered(report.results)
+        by_id = {r.id: r for r in report.results}
+        passes: list[str] = []
+        for result in results:
+            if verbose or result.status not in (Status.PASS, Status.SKIP, Status.CANCELLED):
+                lines.append("")
+                lines.extend(_block(result, color=color, verbose=verbose, timings=timings))
+            elif result.status is Status.PASS:
+                passes.append(_pass_line(result, color))
+        short: list[str] = []
+        if not verbose:
+            for status in (Status.SKIP, Status.CANCELLED):
+                word = paint(status.value, color, pad=WIDTH)
+                short.extend(f"{word}  {visible(line)}" for line in collapsed(results, status, by_id))
+        short.extend(passes)
+        if short:
+            lines.append("")
+            lines.extend(short)
         lines.append("")
-        lines.extend(_block(result, color=color, verbose=verbose, timings=timings))
-    lines.append("")
     lines.extend(_footer(report, color))
+    lines.append("")
+    lines.extend(_fix_first(report, color))
     return "\n".join(lines) + "\n"
 
 
 def _header(report: Report, timings: bool) -> list[str]:
-    lines = [f"gate {visible(report.gate_version)}".rstrip()]
-    lines.append(f"  project: {visible(report.project)}")
-    lines.append(f"  region: {visible(report.region)}")
-    lines.append(f"  policy: {visible(report.policy)}")
-    if report.target:
-        lines.append(f"  target: {visible(report.target)}")
+    head = f"gate {visible(report.gate_version)}".rstrip()
+    lines = [f"{head}: {visible(report.project)} ({visible(report.region)}), policy {visible(report.policy)}"]
+    where = [f"target {visible(report.target)}"] if report.target else []
     if timings:
-        lines.append(f"  started: {visible(report.started_at)}  duration: {fmt_seconds(report.duration)}")
+        where.append(f"started {visible(report.started_at)}, took {fmt_seconds(report.duration)}")
+    if where:
+        lines.append("  " + "; ".join(where))
     return lines
+
+
+def _pass_line(result: CheckResult, color: bool) -> str:
+    room = max(40, LINE_WIDTH - WIDTH - 4 - len(result.id))
+    summary = one_line(result.summary, room)
+    return f"{paint(Status.PASS.value, color, pad=WIDTH)}  {visible(result.id)}  {visible(summary)}".rstrip()
 
 
 def _block(result: CheckResult, *, color: bool, verbose: bool, timings: bool) -> list[str]:
@@ -78,6 +116,8 @@ def _block(result: CheckResult, *, color: bool, verbose: bool, timings: bool) ->
         lines.extend(_indented("about: " + result.description))
     if verbose and result.needs:
         lines.append("  needs: " + ", ".join(visible(n) for n in result.needs))
+    if verbose and result.source is not None:
+        lines.append(f"  in the policy at: {visible(str(result.source))}")
     if result.evidence:
         lines.append("  evidence:")
         lines.extend("    " + visible(line) for line in evidence_lines(result.evidence))
@@ -110,4 +150,26 @@ def _footer(report: Report, color: bool) -> list[str]:
         lines.append(f"interrupted by {visible(report.interrupted_by)}")
     lines.append(f"verdict: {paint(verdict, color)}")
     lines.append(f"exit code: {code} ({exit_meaning(code)})")
+    return lines
+
+
+def _fix_first(report: Report, color: bool) -> list[str]:
+    entries = fix_first(report, width=FIX_WIDTH - 10)
+    if not entries:
+        if report.verdict is Verdict.PASS:
+            return ["fix first: nothing; every blocking check passed"]
+        if report.interrupted_by:
+            return [f"fix first: nothing failed before {visible(report.interrupted_by)}; re-run to finish"]
+        unproven = [r.id for r in report.results if r.blocking and r.status is not Status.PASS]
+        if not unproven:
+            return ["fix first: the policy has no blocking check that passed"]
+        return [f"fix first: nothing failed, but {len(unproven)} blocking checks were not proven; re-run"]
+    lines = ["fix first:"]
+    for result, _, fix in entries:
+        note = "" if result.blocking else " (advisory)"
+        word = paint(status_text(result.status), color)
+        head = f"{status_text(result.status)} {result.id}{note}: "
+        why = one_line(result.summary, max(60, FIX_WIDTH - 2 - len(head)))
+        lines.append(f"  {word} {visible(result.id)}{note}: {visible(why)}")
+        lines.append(f"    fix: {visible(fix)}")
     return lines

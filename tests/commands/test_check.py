@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -142,3 +143,105 @@ def test_help_imports_no_google_client() -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "IMPORTED []" in r.stdout, r.stdout
+
+
+def test_unwritable_output_target_is_exit_2_before_anything_runs(tmp_path: Path) -> None:
+    with serve({"/health": json_body({"status": "healthy"})}) as base:
+        policy = str(write_policy(tmp_path, base + "/health"))
+        as_dir = gate("check", "--policy", policy, "-o", f"json={tmp_path}")
+        under_file = gate("check", "--policy", policy, "-o", f"junit={policy}/report.xml")
+        assert base.requests == []  # nothing was run
+    assert as_dir.returncode == 2 and f"--output json: {tmp_path} is a directory" in as_dir.stderr
+    assert as_dir.stdout == ""
+    assert under_file.returncode == 2 and "is not a directory" in under_file.stderr
+    assert "Traceback" not in as_dir.stderr + under_file.stderr
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """Run gate with stdout and stderr on a pseudo-terminal; everything it wrote."""
+    import pty
+
+    main, child = pty.openpty()
+    base = {k: v for k, v in os.environ.items() if k not in ("GATE_EMULATOR_HOST", "NO_COLOR")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gate", *args],
+        stdout=child,
+        stderr=child,
+        env={**base, **env, "TERM": "xterm"},
+    )
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(main)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_no_color_is_honoured_on_a_terminal(tmp_path: Path) -> None:
+    with serve({"/health": respond(503, "down")}) as base:
+        args = ["check", "--policy", str(write_policy(tmp_path, base + "/health"))]
+        coloured = _on_a_terminal(args, {})
+        plain = _on_a_terminal(args, {"NO_COLOR": "1"})
+    assert "\x1b[31m" in coloured  # the report's FAIL, on a terminal
+    assert "verdict: FAIL" in plain and "running" in plain  # report and live progress were drawn
+    assert not re.search(r"\x1b\[[0-9;]*m", plain), plain  # ... without a single colour code
+    for line in coloured.replace("\r", "").split("\n"):
+        if "\x1b[3" in line:
+            assert line.rfind("\x1b[0m") > line.rfind("\x1b[3"), repr(line)  # reset before the newline
+
+
+def test_use_color_rules() -> None:
+    from gate.commands.common import use_color
+
+    class TTY:
+        def isatty(self) -> bool:
+            return True
+
+    tty = TTY()
+    assert use_color(None, tty, {}) is True  # type: ignore[arg-type]
+    assert use_color(None, tty, {"NO_COLOR": "1"}) is False  # type: ignore[arg-type]
+    assert use_color(None, tty, {"TERM": "dumb"}) is False  # type: ignore[arg-type]
+    assert use_color(True, tty, {"NO_COLOR": "1"}) is True  # type: ignore[arg-type]
+    assert use_color(None, object(), {}) is False  # type: ignore[arg-type]
+
+
+def test_quiet_prints_the_verdict_and_what_to_fix(tmp_path: Path) -> None:
+    with serve({"/health": respond(503, "down")}) as base:
+        r = gate("check", "--policy", str(write_policy(tmp_path, base + "/health")), "-q")
+    assert r.returncode == 1
+    lines = r.stdout.splitlines()
+    assert lines[:3] == [
+        "1 check: 0 PASS, 1 FAIL, 0 WARN, 0 ERROR, 0 SKIP, 0 CANCELLED",
+        "verdict: FAIL",
+        "exit code: 1 (a blocking check failed)",
+    ]
+    assert lines[4] == "fix first:" and lines[5].startswith("  FAIL api-health: HTTP 503")
+    assert "evidence:" not in r.stdout
+
+
+def test_bad_deadline_and_unknown_world_are_exit_2(tmp_path: Path) -> None:
+    policy = str(write_policy(tmp_path, "http://127.0.0.1:1/health"))
+    bad = gate("check", "--policy", policy, "--deadline", "ten")
+    assert bad.returncode == 2 and 'expected a duration like "10s"' in bad.stderr
+    unknown = gate("check", "--policy", policy, "--world", "s6-redis")
+    assert unknown.returncode == 2 and "bundled worlds: s1-worker-boot-failure" in unknown.stderr
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    for args in (["schema"], ["explain", "http.health"]):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gate", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # like `gate schema | true`
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+        assert "Traceback" not in err and "Exception ignored" not in err, err
+        assert proc.returncode != 0  # the output was not delivered: never a silent success

@@ -73,10 +73,10 @@ def test_explain() -> None:
         "A test-only type with a URL and an expected status.",
         "",
         "Parameters (with:):",
-        "  NAME    TYPE     REQUIRED  DEFAULT  DESCRIPTION",
-        "  url     string   yes                Where to send the GET.",
-        "  expect  integer  no        200",
-        "  name    string   no",
+        "  url: string; required",
+        "      Where to send the GET.",
+        "  expect: integer; default 200",
+        "  name: string; optional",
         "",
         "Example:",
         "  - id: ping",
@@ -97,3 +97,23 @@ def test_http_health_policy_and_explain() -> None:
     assert _gate("validate", "tests/policy/files/http/good.yaml") == (0, "ok: 1 file\n", "")
     code, out, _ = _gate("explain", "http.health")
     assert code == 0 and out.startswith("http.health: ") and "Example:" in out
+
+
+def test_validate_recognises_policy_tests_and_worlds() -> None:
+    code, out, err = _gate(
+        "validate", "policies/tests/netra-staging.yaml", "gate/emulator/worlds/s6-redis-unreachable.yaml"
+    )
+    assert (code, err) == (0, ""), err
+    assert out == "ok: 2 files (1 policy test: run with gate test policies/tests/netra-staging.yaml)\n"
+
+
+def test_validate_reports_a_broken_policy_test_with_its_position(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text((REPO / "tests/policy/files/good/basic.yaml").read_text())
+    test_file = tmp_path / "t.yaml"
+    test_file.write_text(
+        "apiVersion: gate/v1\nkind: PolicyTest\npolicy: policy.yaml\ncases:\n"
+        "  - world: s6-redis-unreachable\n    expect: {checks: {no-such-check: FAIL}}\n"
+    )
+    code, _, err = _gate("validate", str(test_file))
+    assert code == 2
+    assert f"{test_file}:6:23: cases[0].expect.checks.no-such-check: policy policy.yaml has no check" in err

@@ -50,3 +50,49 @@ def test_gate_emulator_bad_world_exits_2(tmp_path) -> None:  # type: ignore[no-u
     )
     assert out.returncode == 2
     assert f"{bad}:5:" in out.stderr and "run.services[0].name" in out.stderr
+
+
+def test_a_client_that_goes_away_never_prints_a_traceback() -> None:
+    import socket
+    import struct
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gate", "emulator", "--world", "s12-healthy"],  # a bundled name
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        host, port = proc.stdout.readline().strip().split("=", 1)[1].split(":")
+        for _ in range(5):
+            # Send a request, then reset the connection before the answer is written.
+            s = socket.create_connection((host, int(port)))
+            path = b"/v2/projects/netra-staging/locations/us-central1/services"
+            s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        time.sleep(0.5)
+        r = httpx.get(f"http://{host}:{port}/v1/projects/netra-staging/locations/us-central1/connectors")
+        assert r.status_code == 200  # still serving
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    assert "Traceback" not in stderr and "Exception occurred" not in stderr, stderr
+
+
+def test_gate_emulator_unknown_world_name_exits_2() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "gate", "emulator", "--world", "s6-redis-unreachabel"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 2
+    assert 'did you mean "s6-redis-unreachable"?' in out.stderr and "Traceback" not in out.stderr

@@ -152,3 +152,76 @@ def test_a_metadata_server_gives_compute_credentials(tmp_path):
             [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, env=env, timeout=30
         )
     assert json.loads(out.stdout)["type"] == "google.auth.compute_engine.credentials.Credentials"
+
+
+def _service_account_file(tmp_path: Path, token_uri: str) -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    info = {
+        "type": "service_account",
+        "project_id": "netra-staging",
+        "private_key_id": "k1",
+        "private_key": pem,
+        "client_email": "gate@netra-staging.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": token_uri,
+    }
+    path = tmp_path / "sa.json"
+    path.write_text(json.dumps(info))
+    return path
+
+
+def _check_with(adc: Path, home: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    env = _clean_env(home)
+    env["GOOGLE_APPLICATION_CREDENTIALS"] = str(adc)
+    root = Path(__file__).resolve().parents[2]
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "gate", "check", "--project", "netra-staging", "-f", "json"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    return proc, time.monotonic() - started
+
+
+def test_unreachable_token_endpoint_is_exit_2_before_any_check(tmp_path: Path) -> None:
+    from tests.servers import refused_url
+
+    with refused_url() as url:
+        proc, took = _check_with(_service_account_file(tmp_path, f"{url}/token"), tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""  # no report: nothing ran
+    assert "token endpoint" in proc.stderr and "Connection refused" in proc.stderr
+    assert "gcloud auth application-default login" in proc.stderr
+    assert "Traceback" not in proc.stderr and "Failed to re" not in proc.stderr
+    assert took < 20  # seconds, not a deadline's worth of retries per check
+
+
+def test_refused_credentials_are_exit_2_with_the_login_hint(tmp_path: Path) -> None:
+    from tests.servers import respond, serve
+
+    refusal = {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+    with serve({"/token": respond(400, refusal)}) as base:
+        proc, _ = _check_with(_service_account_file(tmp_path, f"{base}/token"), tmp_path)
+        assert len(base.requests) == 1  # checked once, not once per check
+    assert proc.returncode == 2, proc.stderr
+    assert "credentials were refused" in proc.stderr and "invalid_grant" in proc.stderr
+    assert "gcloud auth application-default login" in proc.stderr
+
+
+def test_reason_never_cuts_a_word() -> None:
+    from gate.gcp.transport.connection import reason
+
+    e = OSError("HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded " + "x " * 200)
+    text = reason(e)
+    assert len(text) <= 160 and text.endswith("x...")
+    nested = OSError("... Failed to establish a new connection: [Errno 111] Connection refused'))")
+    assert reason(nested) == "Connection refused"

@@ -1,14 +1,17 @@
 """Determinism: the same world and policy give byte-identical JSON reports with
-timings excluded, 20 runs in a row, in-process.
+timings excluded, 20 runs in a row, in-process; and with the default flags
+(fail-fast on) every shipped world gives the same per-check statuses on every
+run, because fail-fast only cuts waiting and every check gets its first attempt.
 
 One emulator serves all 20 runs of a world ("the same world"): its loopback
-ports are then part of the world, like a real service's address. Fail-fast is
-off: which checks a fail-fast cancels depends on timing by design; the verdict
-and every status are the deterministic part (see docs/RELIABILITY.md).
+ports are then part of the world, like a real service's address. The byte
+comparison runs without fail-fast: how many polls a check made before a
+failure elsewhere stopped the polling depends on timing; statuses do not.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import difflib
 from pathlib import Path
 
@@ -85,3 +88,24 @@ def test_json_report_is_byte_identical_over_runs(tmp_path: Path, world: str) -> 
         assert out == first, diff
     expected = "PASS" if world == "s12-healthy" else "FAIL"
     assert f'"verdict": "{expected}"' in first
+
+
+STATUS_RUNS = 3
+
+
+def _statuses(world: Path) -> list[dict[str, str]]:
+    from gate.policy.bundled import bundled_dir
+
+    policy = load_policy(bundled_dir("policies") / "netra-staging.yaml")
+    options = RunOptions(world=world, env=clean_env(), handle_signals=False)  # default engine options
+    return [{r.id: r.status.value for r in execute(policy, options).results} for _ in range(STATUS_RUNS)]
+
+
+def test_default_flags_give_the_same_statuses_on_every_run() -> None:
+    worlds = sorted(WORLDS.glob("s*.yaml"))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(worlds)) as pool:
+        runs = dict(zip((w.stem for w in worlds), pool.map(_statuses, worlds), strict=True))
+    for world, seen in runs.items():
+        assert all(s == seen[0] for s in seen), (world, seen)
+        # No check of an incident world is left CANCELLED by fail-fast: each one got its attempt.
+        assert "CANCELLED" not in seen[0].values(), (world, seen[0])

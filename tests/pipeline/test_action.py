@@ -116,7 +116,9 @@ def test_incident_world_blocks_with_annotations(tmp_path: Path) -> None:
     r = run_action(tmp_path, world=str(WORLDS / "s1-worker-boot-failure.yaml"), formats="markdown")
     assert r.code == 1, r.stdout + r.stderr
     assert r.outputs["verdict"] == "FAIL" and r.outputs["exit-code"] == "1"
-    assert re.search(r"^::error title=gate backend-revision::FAIL: ", r.stdout, re.M)
+    # At the check's line in the policy, so GitHub shows it on the file.
+    annotation = r"^::error file=[^,]+\.yaml,line=\d+,title=gate backend-revision::FAIL: "
+    assert re.search(annotation, r.stdout, re.M)
     assert "## gate: FAIL" in r.summary and "backend-revision" in r.summary
     assert json.loads(Path(r.outputs["report-path"]).read_text())["exitCode"] == 1
 

@@ -86,3 +86,60 @@ def test_any_of_reports_the_best_branch() -> None:
 def test_suggest() -> None:
     assert suggest("retyr", ["retry", "timeout"]) == ' (did you mean "retry"?)'
     assert suggest("zzz", ["retry"]) == ""
+
+
+def _shipped() -> list[Path]:
+    return sorted([*(REPO / "policies").glob("*.yaml"), *(REPO / "checks").glob("*.yaml")])
+
+
+def _gate_schema() -> dict[str, Any]:
+    """`gate schema` as a user runs it (a fresh process: only the built-in check types)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "gate", "schema"], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded: dict[str, Any] = json.loads(out.stdout)
+    return loaded
+
+
+def test_every_shipped_policy_and_library_validates_against_gate_schema() -> None:
+    """With a standard validator and a standard YAML reader, as an editor or CI would."""
+    import yaml
+
+    schema = _gate_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    files = _shipped()
+    assert len(files) >= 8
+    for path in files:
+        errors = [e.message for e in validator.iter_errors(yaml.safe_load(path.read_text(encoding="utf-8")))]
+        assert errors == [], (path.name, errors)
+
+
+def test_the_schema_file_in_docs_is_what_gate_schema_prints_and_its_id_names_it() -> None:
+    shipped = json.loads((REPO / "docs" / "gate-policy.schema.json").read_text(encoding="utf-8"))
+    assert shipped == _gate_schema()  # regenerate: gate schema > docs/gate-policy.schema.json
+    assert shipped["$id"].endswith("/docs/gate-policy.schema.json")
+    for path in _shipped():
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        if first.startswith("# yaml-language-server: $schema="):
+            target = (path.parent / first.split("=", 1)[1]).resolve()
+            assert target == (REPO / "docs" / "gate-policy.schema.json").resolve(), path
+
+
+def test_variables_inside_patterned_strings_are_accepted_and_typos_are_not() -> None:
+    v = _validator()
+    doc = {
+        "apiVersion": "gate/v1",
+        "project": "p",
+        "region": "r",
+        "endpoints": {"run": "${run_endpoint}"},
+        "checks": [
+            {"id": "${svc}-health", "type": "test.ping", "timeout": "${t}", "with": {"url": "${base}/health"}}
+        ],
+    }
+    assert list(v.iter_errors(doc)) == []
+    doc["checks"][0]["timeout"] = "ten seconds"
+    assert list(v.iter_errors(doc))

@@ -99,3 +99,31 @@ def test_format_path() -> None:
     assert yamlsafe.format_path(("checks", 2, "with", "url")) == "checks[2].with.url"
     assert yamlsafe.format_path(("vars", "a b")) == "vars['a b']"
     assert yamlsafe.format_path(()) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "checks:\n  - id: a\n    needs: [${auth}-revision]\n",
+            'p.yaml:3:13: invalid YAML: a ${...} inside [ ] or { } must be quoted: write "${auth}-revision"',
+        ),
+        (
+            "checks:\n  - id: a\n    with: {url: ${base}/health}\n",
+            'p.yaml:3:17: invalid YAML: a ${...} inside [ ] or { } must be quoted: write "${base}/health"',
+        ),
+        (
+            # The brace left open on line 2 is the mistake, not line 3 where the parser gave up.
+            "checks:\n  - with: {status: 200\n  - id: b\n",
+            "p.yaml:2:11: invalid YAML: this { is not closed with } (expected ',' or '}', but got ':' "
+            "at line 3, column 7)",
+        ),
+        (
+            'a: "open\nb: 1\nc: 2\n',
+            "p.yaml:1:4: invalid YAML: this quoted string is never closed (found unexpected end of stream "
+            "at line 4, column 1)",
+        ),
+    ],
+)
+def test_syntax_errors_point_at_the_mistake(text: str, expected: str) -> None:
+    assert _errors(text) == [expected]

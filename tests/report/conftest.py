@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.model import Attempt, CheckResult, Report, Severity, Status
+from gate.model import Attempt, CheckResult, Report, Severity, SourceRef, Status
 
 GOLDEN = Path(__file__).parent / "golden"
 NASTY = 'a|b `tick` <tag a="1"> & 100% done\nsecond line: x, y \u00e9\u2603 [link](http://x) *bold*'
@@ -55,6 +55,7 @@ def mixed_results() -> tuple[CheckResult, ...]:
             remediation="Set POSTGRES_HOST and POSTGRES_PORT on the service (names only shown).",
             attempts=_attempts((Status.FAIL, 0.21, "missing POSTGRES_HOST, POSTGRES_PORT")),
             duration=0.21,
+            source=SourceRef("policies/netra-staging.yaml", 24, 5),
         ),
         CheckResult(
             id="boot-log",
@@ -70,6 +71,7 @@ def mixed_results() -> tuple[CheckResult, ...]:
                 "none": None,
             },
             remediation="Fix the <startup> & retry | see `logs`",
+            source=SourceRef("policies/netra-staging.yaml", 31, 5),
             attempts=_attempts(
                 (Status.ERROR, 1.5, "logging API 503"),
                 (Status.FAIL, 0.4, "traceback found"),

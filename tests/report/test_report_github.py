@@ -14,18 +14,37 @@ def test_escaping_rules() -> None:
     assert command("error", "a\nb", title="gate a:b,c") == "::error title=gate a%3Ab%2Cc::a%0Ab"
 
 
-def test_annotation_levels(mixed: Report) -> None:
+def test_annotation_levels_count_and_order(mixed: Report) -> None:
     lines = render(mixed, "github").splitlines()
-    assert len(lines) == 7  # 6 non-passing checks + the verdict; no raw newline leaked
-    by_id = {
-        line.split("::")[1].removeprefix("error title=gate ").removeprefix("warning title=gate "): line
-        for line in lines[:-1]
-    }
-    for check_id in ("backend-env", "boot-log", "sql-tier", "golden-path", "redis-route"):
-        assert by_id[check_id].startswith(f"::error title=gate {check_id}::")
-    assert by_id["deep-health"].startswith("::warning title=gate deep-health::WARN: ")
+    heads = [line.split("::")[1] for line in lines]
+    # Errors only for blocking FAIL and ERROR, failures first, each at its place in the policy;
+    # the advisory failure is a warning; skipped and cancelled checks share one notice.
+    assert heads == [
+        "error file=policies/netra-staging.yaml,line=24,title=gate backend-env",
+        "error file=policies/netra-staging.yaml,line=31,title=gate boot-log",
+        "error title=gate sql-tier",
+        "warning title=gate deep-health",
+        "notice title=gate not proven",
+        "notice title=gate verdict",
+    ]
+    assert lines[3].startswith("::warning title=gate deep-health::WARN: ")
+    assert lines[4] == (
+        "::notice title=gate not proven::SKIP 1 check (needs backend-env, which failed): golden-path; "
+        "CANCELLED 1 check (cancelled by fail-fast): redis-route"
+    )
     assert lines[-1].startswith("::notice title=gate verdict::FAIL for netra-staging: exit code 1")
     assert all(line.startswith("::") for line in lines)
+
+
+def test_consequences_never_crowd_out_the_cause(build: Callable[..., Report]) -> None:
+    # GitHub shows 10 error annotations per step: twelve skipped checks must not hide the failure.
+    cause = CheckResult("rev", "t", Severity.BLOCK, Status.FAIL, "revision failed")
+    skipped = tuple(
+        CheckResult(f"s{i}", "t", Severity.BLOCK, Status.SKIP, "skipped", needs=("rev",)) for i in range(12)
+    )
+    lines = render(build((*skipped, cause)), "github").splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error", "::notice", "::notice"]
+    assert lines[0].startswith("::error title=gate rev::FAIL: revision failed")
 
 
 def test_message_escaped(mixed: Report) -> None:

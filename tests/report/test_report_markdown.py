@@ -20,18 +20,39 @@ def test_table_one_row_per_check_with_escaped_cells(mixed: Report) -> None:
     assert [c.strip() for c in header] == ["Status", "Check", "Summary", "Attempts", "Duration"]
     assert len(body) == len(mixed.results)
     assert all(len(row) == 5 for row in body)  # a `|` in a summary did not add a column
-    boot = body[2]
-    assert boot[0].strip() == "FAIL"
+    boot = body[1]  # causes first: backend-env (which golden-path needs), then boot-log
+    assert boot[0].strip() == "\u274c FAIL"
     assert r"a\|b \`tick\` &lt;tag" in boot[2] and "<br>second line" in boot[2]
-    assert [row[3].strip() for row in body] == [str(len(r.attempts)) for r in mixed.results]
+    by_id = {r.id: r for r in mixed.results}
+    assert [row[3].strip() for row in body] == [
+        str(len(by_id[row[1].split(" (")[0].strip().replace("\\", "")].attempts)) for row in body
+    ]
+    assert [row[0].strip().split()[-1] for row in body] == [
+        "FAIL",
+        "FAIL",
+        "ERROR",
+        "WARN",
+        "SKIP",
+        "CANCELLED",
+        "PASS",
+    ]
+
+
+def test_fix_first_on_top(mixed: Report) -> None:
+    text = render(mixed, "markdown")
+    top = text.split("| Status |")[0]
+    assert "### Fix first" in top
+    first = "- \u274c FAIL **backend-env**: 2 required environment variables are missing or empty<br>fix: Set"
+    assert first in top
 
 
 def test_details_only_for_non_passing_unless_verbose(mixed: Report) -> None:
     text = render(mixed, "markdown")
-    assert "#### PASS" not in text
-    for r in mixed.results[1:]:
-        assert f"#### {r.status.value}: {md(r.id)}" in text
-    assert "#### PASS: backend-health" in render(mixed, "markdown", verbose=True)
+    assert "PASS: backend-health" not in text
+    for r in mixed.results:
+        if r.status in (Status.FAIL, Status.ERROR, Status.WARN):
+            assert f" {r.status.value}: {md(r.id)}\n" in text
+    assert "#### \u2705 PASS: backend-health" in render(mixed, "markdown", verbose=True)
 
 
 def test_headline_verdict_and_exit(reports: dict[str, Callable[[], Report]]) -> None:

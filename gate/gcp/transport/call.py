@@ -60,7 +60,8 @@ def call(
             pause = random.uniform(0.0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt))
             if time.monotonic() + pause >= deadline:
                 if attempt > 1:
-                    err = _with_detail(err, f"{err.detail} (gave up after {attempt} attempts)")
+                    # "requests", not "attempts": a check's attempt holds many requests.
+                    err = _with_detail(err, f"{err.detail} (gave up after {attempt} requests)")
                 raise err from e
             time.sleep(pause)
 
@@ -129,9 +130,11 @@ def _transient(api: str, message: str, resource: str) -> ApiError:
 
 
 def _short(e: BaseException) -> str:
-    # The exception text, first line only and bounded: never headers or bodies at length.
-    text = str(e).splitlines()[0] if str(e) else type(e).__name__
-    return text[:200]
+    # The exception text, first line only and bounded (cut between words): never
+    # headers or bodies at length.
+    from gate.gcp.transport.connection import reason
+
+    return reason(e, 200)
 
 
 def _from_http(e: Any, api: str, method: str, *, resource: str, permission: str) -> ApiError:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,52 @@ def resolve_credentials(conn: Connection, deadline_s: float = 3.0) -> Any:
             lifetime=3600,
         )
     return source
+
+
+def verify_credentials(creds: Any, timeout_s: float = 5.0) -> None:
+    """Refresh ``creds`` once, each request bounded by ``timeout_s``.
+
+    Run before any check starts: credentials that cannot produce a token (a
+    revoked refresh token, an unreachable token endpoint, a broken workload
+    identity configuration) are one CredentialsError (exit 2) in seconds, not
+    an ERROR per check after each one has retried its API calls until its
+    deadline.
+    """
+    import google.auth.exceptions
+    from google.auth.transport.requests import Request
+
+    send: Callable[..., Any] = Request()
+
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        # google.auth sends token requests with a 120 s default timeout.
+        kwargs["timeout"] = min(float(kwargs.get("timeout") or timeout_s), timeout_s)
+        return send(*args, **kwargs)
+
+    try:
+        creds.refresh(bounded)
+    except google.auth.exceptions.RefreshError as e:
+        raise CredentialsError(f"the Google credentials were refused: {reason(e)}; {LOGIN_HINT}") from None
+    except google.auth.exceptions.TransportError as e:
+        raise CredentialsError(
+            f"could not reach Google's token endpoint to use the credentials ({reason(e)}); {LOGIN_HINT}"
+        ) from None
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def reason(e: BaseException, limit: int = 160) -> str:
+    """What went wrong, in a few words: the OS error when there is one, else the
+    first line cut between words (never "...Failed to re")."""
+    text = str(e) or type(e).__name__
+    m = _ERRNO.search(text)
+    if m:
+        return m.group(1).strip().rstrip(".")
+    first = text.splitlines()[0].strip()
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 3]
+    return cut[: cut.rfind(" ")].rstrip(" ,;:(") + "..." if " " in cut else cut + "..."
 
 
 def adc_file() -> str | None:
