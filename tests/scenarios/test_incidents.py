@@ -31,13 +31,22 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
     },
     "s3-health-unreachable": {f"{B}-domain-health": ["timed out"]},
     "s4-websocket-subprotocol-rejected": {"golden-path": ["handshake rejected with HTTP 500"]},
-    "s5-missing-database-config": {f"{B}-env": ["POSTGRES_HOST", "POSTGRES_PORT"]},
+    "s5-missing-database-config": {
+        f"{B}-env": ["POSTGRES_HOST", "POSTGRES_PORT"],
+        # The serving revision before the deploy had both: lost, not just missing.
+        f"{B}-diff": ["env:POSTGRES_HOST emptied", "env:POSTGRES_PORT removed"],
+    },
     "s6-redis-unreachable": {f"{B}-reaches-redis": ["10.1.0.0/28", "10.166.204.80/29"]},
     "s7-database-underprovisioned": {"staging-shared-postgres-sql": ["db-g1-small"]},
     "s8-shallow-health-lies": {f"{B}-deep-health": ["checks.redis.status"]},
     "s9-startup-validation-failures": {f"{B}-boot-log": ["Startup validation timed out"]},
     "s10-agent-events-missing": {"golden-path": ["agent_started"]},
     "s11-concurrent-sessions-closed": {"golden-path": ["5 of 5", "1000 (OK) main cleanup"]},
+    # Not a catalogued incident: a candidate without the serving revision's VPC access.
+    "x1-vpc-access-removed": {
+        f"{B}-diff": ["vpc removed", "serving 100% of traffic"],
+        f"{B}-reaches-redis": ["has no VPC access"],
+    },
 }
 
 
@@ -48,7 +57,7 @@ def _env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def reports() -> dict[str, tuple[int, dict[str, Any], str]]:
     procs = {}
-    for world in sorted(WORLDS.glob("s*.yaml")):
+    for world in sorted([*WORLDS.glob("s*.yaml"), *WORLDS.glob("x*.yaml")]):
         cmd = [
             sys.executable,
             "-m",
@@ -100,7 +109,7 @@ def test_healthy_deploy_passes_with_no_false_alarm(reports: dict[str, Any]) -> N
 
 
 def test_every_shipped_world_is_covered() -> None:
-    assert {w.stem for w in WORLDS.glob("s*.yaml")} == set(EXPECTED) | {"s12-healthy"}
+    assert {w.stem for w in WORLDS.glob("*.yaml")} == set(EXPECTED) | {"s12-healthy"}
 
 
 def test_golden_path_timings_in_report(reports: dict[str, Any]) -> None:
