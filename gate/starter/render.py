@@ -255,9 +255,14 @@ def _checks(inv: Inventory, s: ServiceFound) -> list[str]:
 
 def _env_check(s: ServiceFound) -> list[str]:
     secrets = sum(1 for e in s.env if e.secret)
+    about = f"{len(s.env)} variable(s) on {s.revision}'s ingress container"
+    if secrets:
+        about += (
+            f", {secrets} from Secret Manager (checked through metadata: the secret and the version "
+            "exist and are ENABLED; never read)"
+        )
     out = [
-        f"  # {len(s.env)} variable(s) on {s.revision}'s ingress container, {secrets} from Secret Manager",
-        "  # (checked through metadata: the secret and version exist and are ENABLED; never read).",
+        *wrapped("  ", about + "."),
         f"  - id: {scalar(s.name + '-env')}",
         "    type: run.env",
         f"    description: {scalar(f'{s.name} has every variable its serving revision has (names only).')}",
