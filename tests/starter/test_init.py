@@ -24,6 +24,7 @@ from gate.runner import RunOptions, execute
 from tests.starter import (
     HEALTHY,
     SHIPPED,
+    clean_env,
     env_of,
     gate,
     literal_values,
@@ -329,3 +330,37 @@ def test_nothing_init_prints_or_writes_holds_a_value(
     assert "APP_SIGNING_SALT" in policy.read_text() and set(canaries.values()) <= {
         v for v in literal_values(data)
     }
+
+
+def test_without_credentials_init_stops_at_once_with_how_to_log_in(tmp_path: Path) -> None:
+    env = clean_env(
+        {"HOME": str(tmp_path), "NO_GCE_CHECK": "true", "CLOUDSDK_CONFIG": str(tmp_path / "gcloud")}
+    )
+    env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
+    r = gate("init", "--project", "my-project", "--region", "us-central1", cwd=tmp_path, env=env)
+    assert r.returncode == 2 and "gcloud auth application-default login" in r.stderr, r.stderr
+    assert not (tmp_path / "policies").exists()
+    no_region = gate("init", "--project", "my-project", cwd=tmp_path, env=env)
+    assert no_region.returncode == 2 and "give --region" in no_region.stderr
+
+
+def test_a_candidate_that_is_not_serving_is_pointed_out(tmp_path: Path) -> None:
+    r = gate(
+        "init",
+        "--project",
+        "netra-staging",
+        "--world",
+        str(SHIPPED / "x1-vpc-access-removed.yaml"),
+        "--service",
+        "netra-backend-staging",
+        "--dry-run",
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    text = prose(r.stdout)
+    # The contract (and the VPC path) is learnt from what serves, not from the candidate.
+    assert "Learnt from the serving revision netra-backend-staging-00042-xq7 (100% of traffic)" in text
+    assert (
+        "REVIEW: the latest created revision netra-backend-staging-00043-x1v is not the serving one" in text
+    )
+    assert "netra-backend-staging-reaches-redis-staging-redis-f1adc35c" in text
