@@ -17,6 +17,7 @@ BUILTIN: dict[str, str] = {
     "http.health": "gate.checks.http_health:HttpHealth",
     "run.revision": "gate.checks.run_revision:RevisionReady",
     "run.env": "gate.checks.run_env:RequiredEnv",
+    "run.diff": "gate.checks.run_diff:RevisionDiff",
     "network.reachability": "gate.checks.reachability:Reachability",
     "sql.instance": "gate.checks.sql_instance:SqlInstance",
     "logs.boot": "gate.checks.boot_log:BootLog",

@@ -84,10 +84,27 @@ class EnvVar:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """A container probe (run.v2 ``Probe``): exactly one of httpGet, tcpSocket or grpc."""
+
+    action: str  # "httpGet" / "tcpSocket" / "grpc"; "" when none is set
+    port: int | None = None  # None: the API's default, the container's first port
+    path: str | None = None  # httpGet only; None: the API's default "/"
+    initial_delay_seconds: int = 0
+    timeout_seconds: int | None = None  # None: unset (the API's default)
+    period_seconds: int | None = None
+    failure_threshold: int | None = None
+
+
+@dataclass(frozen=True)
 class Container:
     name: str
     image: str
     env: tuple[EnvVar, ...]
+    # containers[].resources.limits: "cpu", "memory", "nvidia.com/gpu" -> value, sorted by key.
+    limits: tuple[tuple[str, str], ...] = ()
+    startup_probe: Probe | None = None
+    liveness_probe: Probe | None = None
 
     def env_var(self, name: str) -> EnvVar | None:
         return next((e for e in self.env if e.name == name), None)
@@ -124,6 +141,9 @@ class Revision:
     cloudsql_instances: tuple[str, ...]  # connection names "project:region:instance"
     service_account: str | None
     log_uri: str | None
+    # Revision.scaling; None = unset (max: the API's default of 100 instances).
+    min_instances: int | None = None
+    max_instances: int | None = None
 
     @property
     def short_name(self) -> str:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.gcp import names
 from gate.gcp.facts import enum_name, need, need_enum, opt
+from gate.gcp.transport.paging import first_page, pages
 
 if TYPE_CHECKING:
     from gate.gcp.transport.clients import Transport
@@ -57,6 +58,31 @@ class RedisProvider:
             return parse_instance(m, full)
 
         return self.transport.fetch(("redis.instance", full), get, deadline=deadline, fresh=fresh)
+
+    def instances(self, *, deadline: float, fresh: bool = False) -> tuple[RedisInstance, ...]:
+        """Every instance in the transport's region (redis.v1 projects.locations.instances.list)."""
+        parent = f"projects/{self.transport.project}/locations/{self.transport.region}"
+
+        def list_all(dl: float) -> tuple[RedisInstance, ...]:
+            client = self.transport.client("redis")
+            out: list[RedisInstance] = []
+            for page in pages(
+                self.transport,
+                "redis",
+                "ListInstances",
+                lambda token, t: first_page(
+                    client.list_instances(
+                        request={"parent": parent, "page_token": token}, retry=None, timeout=t
+                    )
+                ),
+                deadline=dl,
+                resource=parent,
+                permission="redis.instances.list",
+            ):
+                out.extend(parse_instance(m, m.name or parent) for m in page.instances)
+            return tuple(out)
+
+        return self.transport.fetch(("redis.instances", parent), list_all, deadline=deadline, fresh=fresh)
 
 
 def parse_instance(m: Any, resource: str) -> RedisInstance:

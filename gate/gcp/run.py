@@ -12,6 +12,7 @@ from gate.gcp.facts_run import (
     Container,
     EnvVar,
     NetworkInterface,
+    Probe,
     Revision,
     SecretRef,
     Service,
@@ -44,6 +45,31 @@ class RunProvider:
             deadline=deadline,
             fresh=fresh,
         )
+
+    def services(self, *, deadline: float, fresh: bool = False) -> tuple[Service, ...]:
+        """Every service in the region (run.v2 services.list; deleted ones are not listed by default)."""
+        parent = self.parent
+
+        def list_all(dl: float) -> tuple[Service, ...]:
+            client = self.transport.client("run")
+            out: list[Service] = []
+            for page in pages(
+                self.transport,
+                "run",
+                "ListServices",
+                lambda token, t: first_page(
+                    client.list_services(
+                        request={"parent": parent, "page_token": token}, retry=None, timeout=t
+                    )
+                ),
+                deadline=dl,
+                resource=parent,
+                permission="run.services.list",
+            ):
+                out.extend(parse_service(s) for s in page.services)
+            return tuple(out)
+
+        return self.transport.fetch(("run.services", parent), list_all, deadline=deadline, fresh=fresh)
 
     def revision(self, name: str, service: str, *, deadline: float, fresh: bool = False) -> Revision:
         full = self.revision_name(name, service)
@@ -204,6 +230,48 @@ def _env(e: Any) -> EnvVar:
     return EnvVar(name=e.name, value=Sensitive(e.value))
 
 
+def _int_or_none(value: Any) -> int | None:
+    # proto3 scalars without presence: 0 is what the API sends for "unset".
+    n = int(value)
+    return n or None
+
+
+def _probe(c: Any, field: str) -> Probe | None:
+    if field not in c:
+        return None
+    p = getattr(c, field)
+    action, port, path = "", None, None
+    # run.v2 Probe: exactly one of httpGet, tcpSocket or grpc (discovery doc, GoogleCloudRunV2Probe).
+    for name, label in (("http_get", "httpGet"), ("tcp_socket", "tcpSocket"), ("grpc", "grpc")):
+        if name in p:
+            act = getattr(p, name)
+            action, port = label, _int_or_none(act.port)
+            if name == "http_get":
+                path = opt(act.path)
+            break
+    return Probe(
+        action=action,
+        port=port,
+        path=path,
+        initial_delay_seconds=int(p.initial_delay_seconds),
+        timeout_seconds=_int_or_none(p.timeout_seconds),
+        period_seconds=_int_or_none(p.period_seconds),
+        failure_threshold=_int_or_none(p.failure_threshold),
+    )
+
+
+def _container(c: Any, revision: str) -> Container:
+    limits = dict(c.resources.limits) if "resources" in c else {}
+    return Container(
+        name=c.name,
+        image=need(c.image, "container image", revision),
+        env=tuple(_env(e) for e in c.env),
+        limits=tuple(sorted((str(k), str(v)) for k, v in limits.items())),
+        startup_probe=_probe(c, "startup_probe"),
+        liveness_probe=_probe(c, "liveness_probe"),
+    )
+
+
 def _parent_service(service: str, revision: str) -> str:
     # The API's `service` may be the short name; facts always carry the full one.
     derived = revision.rsplit("/", 2)[0]
@@ -237,14 +305,11 @@ def parse_revision(r: Any) -> Revision:
         create_time=timestamp(r.create_time) if "create_time" in r else None,
         reconciling=bool(r.reconciling),
         conditions=tuple(parse_condition(c) for c in r.conditions),
-        containers=tuple(
-            Container(
-                name=c.name, image=need(c.image, "container image", name), env=tuple(_env(e) for e in c.env)
-            )
-            for c in r.containers
-        ),
+        containers=tuple(_container(c, name) for c in r.containers),
         vpc_access=vpc,
         cloudsql_instances=tuple(sql),
         service_account=opt(r.service_account),
         log_uri=opt(r.log_uri),
+        min_instances=_int_or_none(r.scaling.min_instance_count) if "scaling" in r else None,
+        max_instances=_int_or_none(r.scaling.max_instance_count) if "scaling" in r else None,
     )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.gcp import names
 from gate.gcp.facts import enum_name, need, need_enum, opt
+from gate.gcp.transport.paging import first_page, pages
 
 if TYPE_CHECKING:
     from gate.gcp.transport.clients import Transport
@@ -72,6 +73,30 @@ class SqlAdminProvider:
             return parse_instance(m, resource)
 
         return self.transport.fetch(("sqladmin.instance", resource), get, deadline=deadline, fresh=fresh)
+
+    def instances(self, *, deadline: float, fresh: bool = False) -> tuple[SqlInstance, ...]:
+        """Every instance of the transport's project (sql.instances.list, paged by pageToken)."""
+        project = self.transport.project
+        resource = f"projects/{project}/instances"
+
+        def list_all(dl: float) -> tuple[SqlInstance, ...]:
+            client = self.transport.client("sqladmin")
+            out: list[SqlInstance] = []
+            for page in pages(
+                self.transport,
+                "sqladmin",
+                "sql.instances.list",
+                lambda token, t: first_page(
+                    client.list(request={"project": project, "page_token": token}, retry=None, timeout=t)
+                ),
+                deadline=dl,
+                resource=resource,
+                permission="cloudsql.instances.list",
+            ):
+                out.extend(parse_instance(m, f"{resource}/{m.name}") for m in page.items)
+            return tuple(out)
+
+        return self.transport.fetch(("sqladmin.instances", project), list_all, deadline=deadline, fresh=fresh)
 
     def tiers(self, *, deadline: float, fresh: bool = False) -> tuple[Tier, ...]:
         project = self.transport.project

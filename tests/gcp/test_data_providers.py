@@ -144,3 +144,9 @@ def test_bad_log_filter_is_an_api_error(log_emu):
     with pytest.raises(ApiError) as e:
         cloud.logging.entries('severity>=("', start=T0, end=T0, max_entries=1, deadline=soon())
     assert e.value.code == 400
+
+
+def test_sql_instances_list(cloud, emu):
+    (i,) = cloud.sqladmin.instances(deadline=soon())
+    assert i.connection_name == "netra-staging:us-central1:staging-shared-postgres"
+    assert [r.path for r in sent(emu, "sqladmin")] == [f"/sql/v1beta4/projects/{PROJECT}/instances"]

@@ -232,3 +232,9 @@ def test_a_running_operation_is_polled_until_done(reach_emu):
         cloud.networkmanagement._wait(
             cloud.transport.client("networkmanagement"), running, "t", soon(0.05), 0.1
         )
+
+
+def test_redis_instances_list_in_the_region(cloud, emu):
+    (r,) = cloud.redis.instances(deadline=soon())
+    assert r.name.endswith("/instances/staging-redis-f1adc35c") and r.host == "10.166.204.83"
+    assert [q.path for q in sent(emu, "redis")] == [f"/v1/projects/{PROJECT}/locations/{REGION}/instances"]

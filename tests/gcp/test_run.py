@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import pytest
 
+from gate.emulator import Emulator
 from gate.errors import NotFoundError
+from gate.gcp.cloud import Cloud
 from gate.gcp.facts import Sensitive
-from tests.gcp.conftest import LOC, REVISION, SERVICE, sent, soon
+from gate.gcp.transport.connection import Connection
+from tests.gcp.conftest import BASE, LOC, PROJECT, REGION, REVISION, SERVICE, make_world, sent, soon
 
 
 def test_service_facts_by_short_name(cloud, emu):
@@ -84,3 +90,51 @@ def test_update_traffic_patches_with_the_etag(cloud, emu):
     ]
     patch = sent(emu, "run", "PATCH")
     assert len(patch) == 1 and patch[0].query.get("updateMask") == ["traffic"]
+
+
+def _revision_with(**fields: Any) -> dict[str, Any]:
+    rev: dict[str, Any] = copy.deepcopy(BASE["run"]["revisions"][0])
+    rev.update(fields)
+    return rev
+
+
+def test_revision_scaling_limits_and_probes():
+    rev = _revision_with(scaling={"minInstanceCount": 2, "maxInstanceCount": 7})
+    c = rev["containers"][0]
+    c["resources"] = {"limits": {"memory": "4Gi", "cpu": "2"}, "cpuIdle": True}
+    c["startupProbe"] = {"timeoutSeconds": 240, "periodSeconds": 240, "failureThreshold": 1, "tcpSocket": {}}
+    c["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": 8000}, "initialDelaySeconds": 5}
+    run = {"services": BASE["run"]["services"], "revisions": [rev]}
+    with Emulator(make_world(run=run), port=0) as e:
+        cloud = Cloud(Connection(emulator_host=e.api_host), PROJECT, REGION)
+        r = cloud.run.revision(REVISION, SERVICE, deadline=soon())
+    assert (r.min_instances, r.max_instances) == (2, 7)
+    (got,) = r.containers
+    assert got.limits == (("cpu", "2"), ("memory", "4Gi"))
+    assert got.startup_probe is not None
+    assert (got.startup_probe.action, got.startup_probe.port, got.startup_probe.path) == (
+        "tcpSocket",
+        None,
+        None,
+    )
+    assert (got.startup_probe.timeout_seconds, got.startup_probe.period_seconds) == (240, 240)
+    assert got.startup_probe.failure_threshold == 1
+    live = got.liveness_probe
+    assert live is not None and (live.action, live.port, live.path, live.initial_delay_seconds) == (
+        "httpGet",
+        8000,
+        "/healthz",
+        5,
+    )
+
+
+def test_unset_scaling_limits_and_probes_are_none(cloud):
+    r = cloud.run.revision("netra-backend-staging-00042-abc", "netra-backend-staging", deadline=soon())
+    assert (r.min_instances, r.max_instances) == (None, None)
+    assert r.containers[0].limits == () and r.containers[0].startup_probe is None
+
+
+def test_services_list(cloud, emu):
+    services = cloud.run.services(deadline=soon())
+    assert [s.name for s in services] == [SERVICE]
+    assert [(r.method, r.path) for r in sent(emu, "run")] == [("GET", f"/v2/{LOC}/services")]

@@ -3,7 +3,8 @@ must never come out of it, in any output format, the evidence bundle, replay or
 the emulator's own output.
 
 Planting sites (one canary each): Cloud Run literal env values (a credential-named
-and a plain-named variable), request headers from the environment (`{env: VAR}`,
+and a plain-named variable; in run.diff's baseline revision, one the new revision lost
+and an older value of one it kept), request headers from the environment (`{env: VAR}`,
 one sent to a server that echoes it back into a failing body), URL query
 parameters (`?token=`, `?access_token=`), the golden-path login's password and
 the token its login endpoint returns, and revision log lines (`password=...`,
@@ -40,6 +41,8 @@ CANARIES = {
     "login-token": "CnryLoginToken6f0e3b8d",
     "log-password": "CnryLogPw1e5b7a",
     "log-bearer": "CnryLogBearer3c8f2d",
+    "env-literal-retired": "CnryRetiredEnv8d2c41",
+    "env-literal-previous": "CnryPreviousValue6b7e0a",
 }
 FORMATS = ("text", "json", "junit", "markdown", "github")
 
@@ -62,6 +65,11 @@ def _canary_world(tmp: Path) -> Path:
     for rev in world["run"]["revisions"]:
         if "/services/netra-backend-staging/" in rev["name"]:
             rev["containers"][0]["env"].extend(planted)
+        if rev["name"].endswith("/netra-backend-staging-00041-m4f"):
+            # run.diff's baseline: a variable the new revision lost, and another value for one it kept.
+            env = rev["containers"][0]["env"]
+            env.append({"name": "RETIRED_TOKEN", "value": CANARIES["env-literal-retired"]})
+            next(e for e in env if e["name"] == "FEATURE_BANNER")["value"] = CANARIES["env-literal-previous"]
     world["logging"]["entries"].extend(
         [
             boot_entry(
@@ -98,6 +106,10 @@ checks:
       vars:
         APP_SIGNING_SALT: {{pattern: "^nomatch$"}}
         FEATURE_BANNER: {{one_of: [on, off]}}
+  - id: backend-diff
+    type: run.diff
+    severity: warn
+    with: {{service: netra-backend-staging, fail_on: ["*"]}}
   - id: health-with-key
     type: http.health
     timeout: 5s
@@ -234,6 +246,8 @@ def test_runs_happened_as_planned(leaks: dict[str, str]) -> None:
     assert "x-trace" in leaks["check A stdout"].lower()
     # The planted env values were read (and judged) by run.env, names only.
     assert "APP_SIGNING_SALT does not match ^nomatch$" in leaks["check A stdout"]
+    # run.diff compared them with its baseline's: the lost one is named, no value is shown.
+    assert "env:RETIRED_TOKEN removed" in leaks["check A stdout"]
 
 
 @pytest.mark.parametrize("site", sorted(CANARIES))
