@@ -84,7 +84,9 @@ def update_traffic(traffic: list[Any], new: dict[str, int]) -> list[Any]:
     unassigned = {k: v for k, v in current.items() if k not in new}
     rest = 100 - sum(new.values())
     if rest and not unassigned:
-        raise SystemExit("ERROR: Every target with traffic is updated but 100% of traffic has not been specified.")
+        raise SystemExit(
+            "ERROR: Every target with traffic is updated but 100% of traffic has not been specified."
+        )
     merged: dict[str, float] = dict(new)
     if rest:
         total = sum(unassigned.values())

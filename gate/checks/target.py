@@ -68,25 +68,30 @@ def target_errors(params: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def resolve_target(ctx: AttemptContext, params: Mapping[str, Any]) -> Target:
     """Read the service (re-read on later attempts) and the revision the params select."""
+    from gate.checks.selection import select
+
     run = ctx.cloud.run
     fresh = ctx.attempt > 1
     service: Service = run.service(str(params["service"]), deadline=ctx.deadline, fresh=fresh)
-    if params.get("revision"):
-        name, how = str(params["revision"]), "revision named in the policy"
-    elif params.get("tag"):
-        tag = str(params["tag"])
-        name, how = _tagged(service, tag), f"revision behind tag '{tag}'"
+    chosen = select(ctx.run.target, params)  # own revision/tag > --tag/--revision > target: > latest
+    if chosen.revision:
+        name = chosen.revision
+    elif chosen.tag:
+        name = tagged_revision(service, chosen.tag)
     else:
         if not service.latest_created_revision:
             raise MissingFactError(f"{service.name}: the service has no latestCreatedRevision")
-        name, how = service.latest_created_revision, "latest created revision"
+        name = service.latest_created_revision
     revision: Revision = run.revision(name, service.name, deadline=ctx.deadline, fresh=fresh)
-    return Target(service, revision, how)
+    return Target(service, revision, chosen.how)
 
 
-def _tagged(service: Service, tag: str) -> str:
-    # Observed statuses first (what the router really does), then the spec.
-    entries: list[TrafficStatus | TrafficTarget] = [*service.traffic_statuses, *service.traffic]
+def tagged_revision(service: Service, tag: str) -> str:
+    """The revision a traffic tag names. The spec first: it is what the deploy asked for, while
+    trafficStatuses keep the last serving state when reconciliation failed (Service.reconciling in
+    the run.v2 reference), i.e. a tag moved to a revision that never became Ready still shows the
+    old one there. Statuses only for a tag the spec does not list."""
+    entries: list[TrafficStatus | TrafficTarget] = [*service.traffic, *service.traffic_statuses]
     for t in entries:
         if t.tag != tag:
             continue

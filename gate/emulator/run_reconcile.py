@@ -174,7 +174,8 @@ def is_ready(rev: dict[str, Any] | None) -> bool:
     if rev is None:
         return False
     return any(
-        c.get("type") == "Ready" and c.get("state") == "CONDITION_SUCCEEDED" for c in rev.get("conditions", [])
+        c.get("type") == "Ready" and c.get("state") == "CONDITION_SUCCEEDED"
+        for c in rev.get("conditions", [])
     )
 
 
@@ -185,11 +186,15 @@ def validate_traffic(traffic: list[dict[str, Any]], revisions: dict[str, dict[st
     for i, t in enumerate(traffic):
         kind = t.get("type", "")
         if kind not in (LATEST, REVISION):
-            raise ApiFailure(400, f"traffic[{i}].type: must be TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST or _REVISION")
+            raise ApiFailure(
+                400, f"traffic[{i}].type: must be TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST or _REVISION"
+            )
         if kind == REVISION and short(t.get("revision")) not in revisions:
             raise ApiFailure(400, f"traffic[{i}]: Revision '{t.get('revision', '')}' does not exist.")
         if kind == LATEST and t.get("revision"):
-            raise ApiFailure(400, f"traffic[{i}]: revision must be empty for TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST")
+            raise ApiFailure(
+                400, f"traffic[{i}]: revision must be empty for TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
+            )
         percent = int(t.get("percent", 0) or 0)
         if not 0 <= percent <= 100:
             raise ApiFailure(400, f"traffic[{i}].percent: must be between 0 and 100, got {percent}")

@@ -370,7 +370,9 @@ def _images(doc: Located, value: Any, errors: list[Diagnostic]) -> list[ImageRun
             errors.append(doc.diag(here, "expected {image, ready, message, logs}"))
             continue
         for k in sorted(set(spec) - _IMAGE_KEYS):
-            errors.append(doc.diag((*here, k), f"unknown key; expected one of {', '.join(sorted(_IMAGE_KEYS))}"))
+            errors.append(
+                doc.diag((*here, k), f"unknown key; expected one of {', '.join(sorted(_IMAGE_KEYS))}")
+            )
         image = spec.get("image")
         if not isinstance(image, str) or not image:
             errors.append(doc.diag((*here, "image"), "required: the container image, as a deploy names it"))
@@ -390,7 +392,9 @@ def _images(doc: Located, value: Any, errors: list[Diagnostic]) -> list[ImageRun
         for j, raw in enumerate(raw_logs):
             at: Path = (*here, "logs", j)
             if not isinstance(raw, dict):
-                errors.append(doc.diag(at, "expected a LogEntry mapping (textPayload, severity, ...) with after"))
+                errors.append(
+                    doc.diag(at, "expected a LogEntry mapping (textPayload, severity, ...) with after")
+                )
                 continue
             entry = {k: v for k, v in raw.items() if k != "after"}
             for k in ("resource", "timestamp"):

@@ -15,36 +15,15 @@ and ``tag``; LATEST "allocates to the Service's latest ready Revision".
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from gate.model import TrafficEntry as Entry
 
 if TYPE_CHECKING:
     from gate.gcp.facts_run import Revision, Service, TrafficStatus
 
 LATEST = "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
 REVISION = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION"
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One traffic target: ``revision`` is None for LATEST."""
-
-    revision: str | None
-    percent: int = 0
-    tag: str | None = None
-
-    @property
-    def latest(self) -> bool:
-        return self.revision is None
-
-    @property
-    def type(self) -> str:
-        return LATEST if self.latest else REVISION
-
-    def text(self) -> str:
-        who = "LATEST" if self.latest else str(self.revision)
-        tag = f" tag={self.tag}" if self.tag else ""
-        return f"{who}={self.percent}%{tag}"
 
 
 def short(name: str | None) -> str:

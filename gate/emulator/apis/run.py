@@ -99,7 +99,8 @@ def _camel(path: str) -> str:
 
 def _revisions_of(state: State, full_service: str) -> dict[str, dict[str, Any]]:
     return {
-        str(r["name"]).rsplit("/", 1)[-1]: r for r in state.under("run", "revisions", f"{full_service}/revisions")
+        str(r["name"]).rsplit("/", 1)[-1]: r
+        for r in state.under("run", "revisions", f"{full_service}/revisions")
     }
 
 
@@ -173,7 +174,8 @@ def _new_revision(
     name = str(template.get("revision") or "") or rc.revision_name(service, generation)
     if not name.startswith(service + "-"):
         raise ApiFailure(
-            400, f"template.revision: revision name '{name}' must be prefixed by the service name '{service}-'."
+            400,
+            f"template.revision: revision name '{name}' must be prefixed by the service name '{service}-'.",
         )
     if name in revisions:
         raise ApiFailure(409, f"Revision named '{name}' with different configuration already exists.")
