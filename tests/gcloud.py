@@ -5,7 +5,8 @@
 | --to-latest ...`` send what gcloud sends to the Cloud Run Admin API, through the official
 client over REST (tests put a ``gcloud`` script on PATH that runs this module):
 
-- ``run deploy`` reads the service, sets the ingress container's image, names the revision
+- ``run deploy`` reads the service, sets the ingress container's image (and
+  ``--update-env-vars`` / ``--remove-env-vars``), names the revision
   client-side as gcloud does (``SERVICE-{generation+1:05d}-xxx``,
   serverless_operations._AddRevisionForcingChange), and for ``--no-traffic`` pins LATEST's share
   to the current latest ready revision (TrafficTargets.ZeroLatestTraffic); ``--tag`` moves the
@@ -122,6 +123,18 @@ def zero_latest(traffic: list[Any], latest_ready: str) -> list[Any]:
     return out + tags
 
 
+def _update_env(container: Any, args: argparse.Namespace) -> None:
+    """--update-env-vars K=V,... then --remove-env-vars K,... on the ingress container."""
+    from google.cloud import run_v2
+
+    updates = dict(item.split("=", 1) for item in args.update_env_vars.split(",") if item)
+    removed = {k for k in args.remove_env_vars.split(",") if k}
+    env = [e for e in container.env if e.name not in removed and e.name not in updates]
+    env += [run_v2.EnvVar(name=k, value=v) for k, v in updates.items()]
+    del container.env[:]
+    container.env.extend(env)
+
+
 def _name(args: argparse.Namespace) -> str:
     return f"projects/{args.project}/locations/{args.region}/services/{args.service}"
 
@@ -140,6 +153,7 @@ def deploy(args: argparse.Namespace) -> int:
     template = svc.template
     ingress = next((c for c in template.containers if c.ports), template.containers[0])
     ingress.image = args.image
+    _update_env(ingress, args)
     suffix = "".join(random.choice(string.ascii_lowercase) for _ in range(3))
     revision = f"{args.service}-{svc.generation + 1:05d}-{suffix}"
     template.revision = revision
@@ -201,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--image", required=True)
     d.add_argument("--no-traffic", action="store_true")
     d.add_argument("--tag", default="")
+    d.add_argument("--update-env-vars", default="")
+    d.add_argument("--remove-env-vars", default="")
     services = run.add_parser("services").add_subparsers(dest="verb", required=True)
     t = services.add_parser("update-traffic")
     t.add_argument("service")
