@@ -31,8 +31,6 @@ WHERE = ["--region", "us-central1", "--project", "netra-staging"]
 LATEST = "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
 REVISION = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION"
 
-# What the incident worlds' broken revisions did, as images a deploy can name.
-IMAGE_WORLDS = {"healthy": "s12-healthy", "s1": "s1-worker-boot-failure", "s5": "s5-missing-database-config"}
 # env a deploy of that image changes (gcloud --update-env-vars / --remove-env-vars), as S5 did.
 S5_ENV = ["--update-env-vars", "POSTGRES_HOST=", "--remove-env-vars", "POSTGRES_PORT"]
 
@@ -79,7 +77,9 @@ def flow_world(base: str = "s12-healthy", *, name: str = "flow") -> dict[str, An
     old = f"{LOC}/services/{SERVICE}/revisions/{NEW_OLD}"
     # Only revisions that exist before the deploy: an incident world's broken one is the deploy's to make.
     data["run"]["revisions"] = [
-        r for r in data["run"]["revisions"] if not (r["name"].startswith(f"{LOC}/services/{SERVICE}/") and r["name"] > old)
+        r
+        for r in data["run"]["revisions"]
+        if not (r["name"].startswith(f"{LOC}/services/{SERVICE}/") and r["name"] > old)
     ]
     data["logging"]["entries"] = [
         e
@@ -92,7 +92,10 @@ def flow_world(base: str = "s12-healthy", *, name: str = "flow") -> dict[str, An
     ok = {"state": "CONDITION_SUCCEEDED", "lastTransitionTime": "2025-09-03T10:12:14.201934Z"}
     svc["terminalCondition"] = {"type": "Ready", **ok}
     svc["conditions"] = [{"type": "RoutesReady", **ok}, {"type": "ConfigurationsReady", **ok}]
-    svc["traffic"] = [{"type": LATEST, "percent": 100}, {"type": REVISION, "revision": NEW_OLD, "tag": "stable"}]
+    svc["traffic"] = [
+        {"type": LATEST, "percent": 100},
+        {"type": REVISION, "revision": NEW_OLD, "tag": "stable"},
+    ]
     svc["trafficStatuses"] = [
         {"type": LATEST, "revision": NEW_OLD, "percent": 100},
         {"type": REVISION, "revision": NEW_OLD, "tag": "stable", "uri": STABLE_URL},
@@ -107,6 +110,7 @@ def flow_world(base: str = "s12-healthy", *, name: str = "flow") -> dict[str, An
         {"image": f"{IMAGE}:healthy", "logs": boot_logs("s12-healthy")},
         {"image": f"{IMAGE}:s1", "ready": False, "logs": boot_logs("s1-worker-boot-failure")},
         {"image": f"{IMAGE}:s5", "logs": boot_logs("s5-missing-database-config")},
+        {"image": f"{IMAGE}:s9", "logs": boot_logs("s9-startup-validation-failures")},
     ]
     return data
 

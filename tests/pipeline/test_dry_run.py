@@ -56,7 +56,10 @@ def test_unmapped_public_urls_are_errors_naming_them(policy: Path, serve_world: 
     checks = {c["id"]: c for c in json.loads(r.stdout)["checks"]}
     assert checks["backend-revision"]["status"] == "PASS"
     assert checks["mapped-health"]["status"] == "PASS"  # the service URL is mapped: probed locally
-    for cid, url in (("status-page", "https://status.example.com/health"), ("chat", "wss://chat.example.com/ws")):
+    for cid, url in (
+        ("status-page", "https://status.example.com/health"),
+        ("chat", "wss://chat.example.com/ws"),
+    ):
         c = checks[cid]
         assert c["status"] == "ERROR", c
         assert c["summary"].startswith(f"dry run: {url}") and "not mapped to a local server" in c["summary"]

@@ -85,7 +85,12 @@ def test_healthy_candidate_is_promoted_with_every_tag_kept_and_a_rerun_is_a_no_o
     assert checks["netra-backend-staging-revision"]["evidence"]["revision"] == candidate
     assert checks["netra-backend-staging-health"]["evidence"]["url"].startswith("https://candidate---")
     assert checks["golden-path"]["evidence"]["url"].startswith("wss://candidate---")
-    assert doc["deployTarget"] == {"service": SERVICE, "tag": "candidate", "revision": None, "source": "--tag"}
+    assert doc["deployTarget"] == {
+        "service": SERVICE,
+        "tag": "candidate",
+        "revision": None,
+        "source": "--tag",
+    }
     t = doc["traffic"]
     assert (t["kind"], t["action"], t["revision"], t["changed"]) == ("promote", "promoted", candidate, True)
     assert [(e["revision"], e["percent"], e["tag"]) for e in t["before"]] == [
@@ -161,10 +166,16 @@ def test_broken_direct_deploy_is_rolled_back_to_the_previous_revision(
     assert doc["verdict"] == "FAIL"
     t = doc["traffic"]
     assert (t["kind"], t["action"], t["revision"], t["changed"]) == ("rollback", "rolled-back", broken, True)
-    assert [(e["latest"], e["percent"], e["tag"]) for e in t["before"]] == [(True, 100, None), (False, 0, "stable")]
+    assert [(e["latest"], e["percent"], e["tag"]) for e in t["before"]] == [
+        (True, 100, None),
+        (False, 0, "stable"),
+    ]
     after = service_json(emu)
     assert spec(after) == [(NEW_OLD, 100, ""), (NEW_OLD, 0, "stable")]
-    assert [(s["revision"], s.get("percent", 0)) for s in after["trafficStatuses"]] == [(NEW_OLD, 100), (NEW_OLD, 0)]
+    assert [(s["revision"], s.get("percent", 0)) for s in after["trafficStatuses"]] == [
+        (NEW_OLD, 100),
+        (NEW_OLD, 0),
+    ]
     assert t["undo"] == (
         f"gcloud run services update-traffic {SERVICE} --to-latest --region us-central1 --project netra-staging"
     )
@@ -237,7 +248,9 @@ def test_a_change_between_the_checks_and_the_patch_is_refused(flow: Any, kind: s
     )
     try:
         until = time.monotonic() + 60
-        while not any(r.api == "run" and r.method == "GET" and r.path.endswith(SERVICE) for r in emu.requests):
+        while not any(
+            r.api == "run" and r.method == "GET" and r.path.endswith(SERVICE) for r in emu.requests
+        ):
             assert time.monotonic() < until and proc.poll() is None, "gate never read the service"
             time.sleep(0.02)
         current = service_json(emu)
