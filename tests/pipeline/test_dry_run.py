@@ -14,7 +14,8 @@ import pytest
 
 import gate
 from gate.model import Status
-from tests.pipeline.conftest import WORLDS, emulator_env, gate as gate_cli
+from tests.pipeline.conftest import WORLDS, emulator_env
+from tests.pipeline.conftest import gate as gate_cli
 
 POLICY = """\
 apiVersion: gate/v1

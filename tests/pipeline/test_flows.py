@@ -176,9 +176,8 @@ def test_broken_direct_deploy_is_rolled_back_to_the_previous_revision(
         (NEW_OLD, 100),
         (NEW_OLD, 0),
     ]
-    assert t["undo"] == (
-        f"gcloud run services update-traffic {SERVICE} --to-latest --region us-central1 --project netra-staging"
-    )
+    where = "--region us-central1 --project netra-staging"
+    assert t["undo"] == f"gcloud run services update-traffic {SERVICE} --to-latest {where}"
     assert f"rollback {SERVICE}: rolled-back: traffic moved off {broken} back to {NEW_OLD} 100%" in stderr
     assert "traffic after:" in stderr
 
