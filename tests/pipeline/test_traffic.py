@@ -81,7 +81,9 @@ def test_a_done_promotion_is_recognised_pinned_or_through_latest() -> None:
 def test_exposure_counts_latest_for_the_latest_created_revision_even_before_it_is_ready() -> None:
     not_ready = svc([(None, 100, None)], [("svc-00042-old", 100)], ready="svc-00042-old")
     assert traffic.exposed(not_ready, "svc-00043-new") == 100
-    candidate = svc([("svc-00042-old", 100, None), ("svc-00043-new", 0, "candidate")], [("svc-00042-old", 100)])
+    candidate = svc(
+        [("svc-00042-old", 100, None), ("svc-00043-new", 0, "candidate")], [("svc-00042-old", 100)]
+    )
     assert traffic.exposed(candidate, "svc-00043-new") == 0
 
 
@@ -117,7 +119,9 @@ def test_scaled_shares_add_up_to_100() -> None:
 
 def test_undo_command_recreates_the_percentages() -> None:
     assert traffic.to_revisions_arg((E(None, 100), E("x", 0, "stable"))) == "--to-latest"
-    assert traffic.to_revisions_arg((E("a", 90), E(None, 10), E("b", 0, "t"))) == "--to-revisions=a=90,LATEST=10"
+    assert (
+        traffic.to_revisions_arg((E("a", 90), E(None, 10), E("b", 0, "t"))) == "--to-revisions=a=90,LATEST=10"
+    )
 
 
 def test_a_revision_target_belongs_to_its_service() -> None:
