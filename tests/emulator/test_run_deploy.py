@@ -125,7 +125,7 @@ def test_a_revision_that_never_becomes_ready_keeps_the_last_serving_state(run: A
     ],
 )
 def test_what_cloud_run_refuses(run: Any, traffic: Any, revision: str, error: str) -> None:
-    emu, services, _ = run
+    _, services, _ = run
     before = services.get_service(name=SVC, retry=None, timeout=5)
     with pytest.raises((gexc.BadRequest, gexc.Conflict)) as e:
         _deploy(services, GOOD, traffic=traffic, revision=revision)

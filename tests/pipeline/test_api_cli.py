@@ -66,5 +66,5 @@ def test_api_refuses_contradictory_targets(policy_file: Path) -> None:
 
     with pytest.raises(UsageError, match="either --tag or --revision"):
         gate.run(policy_file, world=WORLDS / "s12-healthy.yaml", tag="a", revision="netra-backend-staging-1")
-    with pytest.raises(UsageError, match="no check of .* follows the target"):
+    with pytest.raises(UsageError, match=r"no check of .* follows the target"):
         gate.run(policy_file, world=WORLDS / "s12-healthy.yaml", revision="other-service-00001-abc")
