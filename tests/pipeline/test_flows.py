@@ -271,3 +271,27 @@ def test_a_change_between_the_checks_and_the_patch_is_refused(flow: Any, kind: s
     assert "changed after it was checked" in err and "traffic left untouched" in err
     assert [p for p in run_patches(emu) if p.query.get("updateMask") == ["traffic"]] == []
     assert service_json(emu) == changed
+
+
+def test_evidence_of_a_tagged_run_replays_to_the_same_verdict(flow: Any, tmp_path: Any) -> None:
+    """The bundle records the run's target, so replay judges the candidate again, not the latest."""
+    emu, data = flow()
+    candidate = deploy(emu, "healthy", candidate=True)
+    # A later, broken deploy with no traffic and no tag: the latest created is no longer the candidate.
+    later = deploy(emu, "s5", "--no-traffic", *S5_ENV, candidate=False)
+    bundle = tmp_path / "evidence"
+    code, doc, stderr = gate(emu, data, "--tag", "candidate", "--evidence", str(bundle))
+    assert code == 0, stderr
+    judged = {c["evidence"].get("revision") for c in doc["checks"] if c["id"].startswith(SERVICE)}
+    assert candidate in judged and later not in judged
+    policy = json.loads((bundle / "policy.json").read_text())
+    assert policy["target"] == {"service": SERVICE, "tag": "candidate", "revision": None, "source": "--tag"}
+    r = subprocess.run(
+        [sys.executable, "-m", "gate", "replay", str(bundle)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "verdict: recorded PASS, replayed PASS: agree" in r.stdout
