@@ -130,32 +130,3 @@ def pick_container(revision: Revision, name: str | None) -> Container:
         status="NOT_FOUND",
         resource=f"{revision.name} container {name}",
     )
-
-
-def untagged_share(service: Service) -> int:
-    """Percent of the service URL's traffic that reaches its latest created revision.
-
-    A probe of the service URL (no tag) proves the new revision only when this is
-    100: otherwise some or all requests are answered by an older revision.
-    """
-    created = (service.latest_created_revision or "").rsplit("/", 1)[-1]
-    ready = (service.latest_ready_revision or "").rsplit("/", 1)[-1]
-    share = 0
-    for t in service.traffic_statuses:
-        latest = t.type.endswith("_LATEST")
-        if (latest and ready == created) or (not latest and t.revision == created):
-            share += t.percent
-    return share
-
-
-def untagged_probe_problem(service: Service) -> str | None:
-    """Why probing the service URL would not test the revision being promoted, if so."""
-    share = untagged_share(service)
-    if share >= 100:
-        return None
-    created = (service.latest_created_revision or "?").rsplit("/", 1)[-1]
-    return (
-        f"the revision being promoted, {created}, receives {share}% of {service.short_name}'s traffic, "
-        "so its URL would be answered by another revision; probe the candidate through its tag URL "
-        "(deploy with --tag candidate and set `tag: candidate`)"
-    )

@@ -105,9 +105,7 @@ class _Move:
             commands=(gcloud("run", "services", "describe", self.short, *self.where),),
         )
 
-    def patch(
-        self, checked: Service, before: tuple[TrafficEntry, ...], new: tuple[TrafficEntry, ...]
-    ) -> tuple[Service, str]:
+    def patch(self, checked: Service, new: tuple[TrafficEntry, ...]) -> tuple[Service, str]:
         cloud = _cloud(self.run)
         op = cloud.run.update_traffic(self.service, new, checked.etag, deadline=self.deadline)
         return cloud.run.service(self.service, deadline=self.deadline, fresh=True), op
@@ -143,7 +141,7 @@ def promote(run: RunContext, *, service: str, revision: str, timeout: float = TI
                 before=before,
                 after=before,
             )
-        after_svc, op = m.patch(checked, before, traffic.route_all_to(before, m.revision))
+        after_svc, op = m.patch(checked, traffic.route_all_to(before, m.revision))
     except GateError as e:
         return m.api_failure(e, before)
     after = traffic.entries(after_svc)
@@ -204,7 +202,7 @@ def rollback(run: RunContext, *, service: str, revision: str, timeout: float = T
                 commands=(gcloud("run", "revisions", "list", "--service", m.short, *m.where),),
             )
         percents, why = found
-        after_svc, op = m.patch(checked, before, traffic.rollback_to(before, percents))
+        after_svc, op = m.patch(checked, traffic.rollback_to(before, percents))
     except GateError as e:
         return m.api_failure(e, before)
     after = traffic.entries(after_svc)
