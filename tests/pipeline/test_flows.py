@@ -17,10 +17,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 import yaml
 
 from gate.emulator import Emulator, Fault, parse_world
+from gate.report.json_report import schema as report_schema
 from tests.pipeline.conftest import LOC, ROOT, SERVICE, service_json
 from tests.pipeline.flows import (
     NEW_OLD,
@@ -61,6 +63,8 @@ def gate(emu: Emulator, data: dict[str, Any], *args: str) -> tuple[int, dict[str
         env=gate_env(emu, data),
     )
     doc = json.loads(r.stdout) if r.stdout.startswith("{") else {}
+    if doc:  # the optional deployTarget and traffic fields are part of the published schema
+        jsonschema.validate(doc, report_schema())
     return r.returncode, doc, r.stderr
 
 
