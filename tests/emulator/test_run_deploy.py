@@ -131,3 +131,15 @@ def test_what_cloud_run_refuses(run: Any, traffic: Any, revision: str, error: st
         _deploy(services, GOOD, traffic=traffic, revision=revision)
     assert error in e.value.message
     assert services.get_service(name=SVC, retry=None, timeout=5).etag == before.etag
+
+
+def test_a_traffic_only_update_of_the_whole_service_creates_no_revision(run: Any) -> None:
+    """gcloud's update-traffic sends the whole service back: the world's hand-written template
+    must compare equal to the client's copy of it, or every traffic change would deploy."""
+    _, services, _ = run
+    svc = services.get_service(name=SVC, retry=None, timeout=5)
+    del svc.traffic[:]
+    svc.traffic.extend([_target(OLD, 100), _target(OLD, 0, "stable")])
+    done = services.update_service(service=svc, retry=None, timeout=5).result(timeout=5)
+    assert done.latest_created_revision.endswith(f"/{OLD}") and done.generation == 43
+    assert [(t.revision, t.tag) for t in done.traffic_statuses] == [(OLD, ""), (OLD, "stable")]

@@ -168,7 +168,9 @@ def _new_revision(
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """A revision when the template changed (or forceNewRevision), as Cloud Run creates it."""
     template = updated.get("template") or {}
-    if template == (current.get("template") or {}) and req.arg("forceNewRevision") != "true":
+    # Compared in one canonical form: a world's template is written by hand, the body by a client.
+    was = _canonical({"template": current.get("template") or {}}).get("template", {})
+    if template == was and req.arg("forceNewRevision") != "true":
         return None, []
     service = str(current["name"]).rsplit("/", 1)[-1]
     name = str(template.get("revision") or "") or rc.revision_name(service, generation)
