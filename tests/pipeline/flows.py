@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from tests.pipeline.conftest import LOC, OLD, ROOT, SERVICE, WORLDS
+from tests.pipeline.conftest import LOC, SERVICE, WORLDS
 
-NEW_OLD = "netra-backend-staging-00042-xq7"  # what serves before every flow deploy
+SERVING = "netra-backend-staging-00042-xq7"  # the revision that serves before every flow's deploy
 IMAGE = "us-central1-docker.pkg.dev/netra-staging/netra/backend"
 SERVICE_URL = "https://netra-backend-staging-pnovr5vsba-uc.a.run.app"
 CANDIDATE_URL = "https://candidate---netra-backend-staging-pnovr5vsba-uc.a.run.app"
@@ -33,8 +33,6 @@ REVISION = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION"
 
 # env a deploy of that image changes (gcloud --update-env-vars / --remove-env-vars), as S5 did.
 S5_ENV = ["--update-env-vars", "POSTGRES_HOST=", "--remove-env-vars", "POSTGRES_PORT"]
-
-__all__ = ["LOC", "OLD", "ROOT", "SERVICE"]
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -74,7 +72,7 @@ def flow_world(base: str = "s12-healthy", *, name: str = "flow") -> dict[str, An
     data["name"] = f"{name}-{base}"
     data.pop("incident", None)
     svc = _backend(data)
-    old = f"{LOC}/services/{SERVICE}/revisions/{NEW_OLD}"
+    old = f"{LOC}/services/{SERVICE}/revisions/{SERVING}"
     # Only revisions that exist before the deploy: an incident world's broken one is the deploy's to make.
     data["run"]["revisions"] = [
         r
@@ -84,7 +82,7 @@ def flow_world(base: str = "s12-healthy", *, name: str = "flow") -> dict[str, An
     data["logging"]["entries"] = [
         e
         for e in data["logging"]["entries"]
-        if e.get("resource", {}).get("labels", {}).get("revision_name", NEW_OLD) <= NEW_OLD
+        if e.get("resource", {}).get("labels", {}).get("revision_name", SERVING) <= SERVING
         or e.get("resource", {}).get("labels", {}).get("service_name") != SERVICE
     ]
     svc["generation"] = svc["observedGeneration"] = "42"
@@ -94,11 +92,11 @@ def flow_world(base: str = "s12-healthy", *, name: str = "flow") -> dict[str, An
     svc["conditions"] = [{"type": "RoutesReady", **ok}, {"type": "ConfigurationsReady", **ok}]
     svc["traffic"] = [
         {"type": LATEST, "percent": 100},
-        {"type": REVISION, "revision": NEW_OLD, "tag": "stable"},
+        {"type": REVISION, "revision": SERVING, "tag": "stable"},
     ]
     svc["trafficStatuses"] = [
-        {"type": LATEST, "revision": NEW_OLD, "percent": 100},
-        {"type": REVISION, "revision": NEW_OLD, "tag": "stable", "uri": STABLE_URL},
+        {"type": LATEST, "revision": SERVING, "percent": 100},
+        {"type": REVISION, "revision": SERVING, "tag": "stable", "uri": STABLE_URL},
     ]
     healthy = next(e for e in _load("s12-healthy")["endpoints"] if e["origin"] == SERVICE_URL)
     data["endpoints"] = [e for e in data["endpoints"] if not e["origin"].startswith("https://candidate---")]
@@ -168,6 +166,3 @@ def spec(svc: dict[str, Any]) -> list[tuple[str, int, str]]:
 
 def run_patches(emu: Any) -> list[Any]:
     return [r for r in emu.requests if r.api == "run" and r.method == "PATCH"]
-
-
-ROOT_DIR = ROOT

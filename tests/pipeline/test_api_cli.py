@@ -30,7 +30,7 @@ def test_api_takes_the_target_and_moves_traffic_like_the_cli(tmp_path: Path) -> 
     from gate.emulator import Emulator, parse_world
     from gate.report import render
     from tests.pipeline.conftest import SERVICE, service_json
-    from tests.pipeline.flows import NEW_OLD, S5_ENV, deploy, flow_world, gate_env, spec
+    from tests.pipeline.flows import S5_ENV, SERVING, deploy, flow_world, gate_env, spec
 
     policy = Path(__file__).resolve().parents[2] / "policies" / "netra-staging.yaml"
     data = flow_world()
@@ -58,7 +58,7 @@ def test_api_takes_the_target_and_moves_traffic_like_the_cli(tmp_path: Path) -> 
         report = gate.run(policy, env=gate_env(emu, data), rollback_on_fail=True)
         assert report.exit_code == 1 and report.traffic is not None
         assert (report.traffic.action, report.traffic.revision) == ("rolled-back", broken)
-        assert spec(service_json(emu))[0] == (NEW_OLD, 100, "")  # back to what served before it
+        assert spec(service_json(emu))[0] == (SERVING, 100, "")  # back to what served before it
 
 
 def test_api_refuses_contradictory_targets(policy_file: Path) -> None:

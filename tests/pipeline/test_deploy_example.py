@@ -22,7 +22,7 @@ import yaml
 
 from gate.emulator import Emulator, parse_world
 from tests.pipeline.conftest import ROOT, SERVICE, service_json
-from tests.pipeline.flows import NEW_OLD, flow_world, gate_env, spec
+from tests.pipeline.flows import SERVING, flow_world, gate_env, spec
 from tests.pipeline.test_action import parse_github_output
 
 WORKFLOW = ROOT / ".github" / "workflows" / "deploy-example.yml"
@@ -162,7 +162,7 @@ def test_healthy_candidate_goes_through_every_job_and_is_promoted(tmp_path: Path
     assert run.needs["gate"]["outputs"] == {"verdict": "PASS", "exit-code": "0"}
     svc = service_json(emu)
     candidate = svc["latestCreatedRevision"].rsplit("/", 1)[-1]
-    assert spec(svc) == [(candidate, 100, ""), (NEW_OLD, 0, "stable"), (candidate, 0, "candidate")]
+    assert spec(svc) == [(candidate, 100, ""), (SERVING, 0, "stable"), (candidate, 0, "candidate")]
     report = json.loads(next((tmp_path / "runner" / "gate-report").glob("gate-report.json")).read_text())
     assert report["deployTarget"]["tag"] == "candidate"
     assert {c["evidence"].get("revision") for c in report["checks"] if c["id"].startswith(SERVICE)} >= {
@@ -187,5 +187,5 @@ def test_broken_candidate_stops_at_the_gate_and_the_required_check_fails(
     svc = service_json(emu)
     candidate = svc["latestCreatedRevision"].rsplit("/", 1)[-1]
     # As the deploy left it: the old revision serves, the candidate only has its tag.
-    assert spec(svc) == [(NEW_OLD, 100, ""), (NEW_OLD, 0, "stable"), (candidate, 0, "candidate")]
+    assert spec(svc) == [(SERVING, 100, ""), (SERVING, 0, "stable"), (candidate, 0, "candidate")]
     assert len([r for r in emu.requests if r.api == "run" and r.method == "PATCH"]) == 1  # the deploy's

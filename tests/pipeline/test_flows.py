@@ -25,8 +25,8 @@ from gate.emulator import Emulator, Fault, parse_world
 from gate.report.json_report import schema as report_schema
 from tests.pipeline.conftest import LOC, ROOT, SERVICE, service_json
 from tests.pipeline.flows import (
-    NEW_OLD,
     S5_ENV,
+    SERVING,
     deploy,
     flow_world,
     gate_env,
@@ -79,7 +79,7 @@ def test_healthy_candidate_is_promoted_with_every_tag_kept_and_a_rerun_is_a_no_o
     emu, data = flow()
     candidate = deploy(emu, "healthy", candidate=True)
     before = spec(service_json(emu))
-    assert before == [(NEW_OLD, 100, ""), (NEW_OLD, 0, "stable"), (candidate, 0, "candidate")]
+    assert before == [(SERVING, 100, ""), (SERVING, 0, "stable"), (candidate, 0, "candidate")]
 
     code, doc, stderr = gate(emu, data, "--tag", "candidate", "--promote", SERVICE)
     assert code == 0, stderr
@@ -98,18 +98,18 @@ def test_healthy_candidate_is_promoted_with_every_tag_kept_and_a_rerun_is_a_no_o
     t = doc["traffic"]
     assert (t["kind"], t["action"], t["revision"], t["changed"]) == ("promote", "promoted", candidate, True)
     assert [(e["revision"], e["percent"], e["tag"]) for e in t["before"]] == [
-        (NEW_OLD, 100, None),
-        (NEW_OLD, 0, "stable"),
+        (SERVING, 100, None),
+        (SERVING, 0, "stable"),
         (candidate, 0, "candidate"),
     ]
     after = service_json(emu)
-    assert spec(after) == [(candidate, 100, ""), (NEW_OLD, 0, "stable"), (candidate, 0, "candidate")]
+    assert spec(after) == [(candidate, 100, ""), (SERVING, 0, "stable"), (candidate, 0, "candidate")]
     assert [(e["revision"], e["percent"], e["tag"]) for e in t["after"]] == [
         (r, p, tag or None) for r, p, tag in spec(after)
     ]
     tags = {s.get("tag"): s.get("uri") for s in after["trafficStatuses"] if s.get("tag")}
     assert set(tags) == {"stable", "candidate"} and all(tags.values())
-    assert f"--to-revisions={NEW_OLD}=100" in t["undo"]
+    assert f"--to-revisions={SERVING}=100" in t["undo"]
     assert "promoted: 100% of traffic now goes to" in stderr and "traffic before:" in stderr
     patches = run_patches(emu)
     assert len(patches) == 2 and patches[-1].query.get("updateMask") == ["traffic"]  # deploy + promote
@@ -175,14 +175,14 @@ def test_broken_direct_deploy_is_rolled_back_to_the_previous_revision(
         (False, 0, "stable"),
     ]
     after = service_json(emu)
-    assert spec(after) == [(NEW_OLD, 100, ""), (NEW_OLD, 0, "stable")]
+    assert spec(after) == [(SERVING, 100, ""), (SERVING, 0, "stable")]
     assert [(s["revision"], s.get("percent", 0)) for s in after["trafficStatuses"]] == [
-        (NEW_OLD, 100),
-        (NEW_OLD, 0),
+        (SERVING, 100),
+        (SERVING, 0),
     ]
     where = "--region us-central1 --project netra-staging"
     assert t["undo"] == f"gcloud run services update-traffic {SERVICE} --to-latest {where}"
-    assert f"rollback {SERVICE}: rolled-back: traffic moved off {broken} back to {NEW_OLD} 100%" in stderr
+    assert f"rollback {SERVICE}: rolled-back: traffic moved off {broken} back to {SERVING} 100%" in stderr
     assert "traffic after:" in stderr
 
 
@@ -207,7 +207,7 @@ def test_inconclusive_rolls_back_only_when_asked(flow: Any) -> None:
     code, doc, stderr = gate(emu, data, "--rollback-on-fail", "--rollback-on-inconclusive", "--no-fail-fast")
     assert code == 3, stderr
     assert (doc["traffic"]["action"], doc["traffic"]["revision"]) == ("rolled-back", broken)
-    assert spec(service_json(emu))[0] == (NEW_OLD, 100, "")
+    assert spec(service_json(emu))[0] == (SERVING, 100, "")
 
 
 def test_rollback_needs_a_service(tmp_path: Any) -> None:

@@ -12,7 +12,7 @@ import yaml
 
 from gate.emulator import Emulator, parse_world
 from tests.pipeline.conftest import ROOT, service_json
-from tests.pipeline.flows import IMAGE, NEW_OLD, flow_world, gate_env, run_patches, spec
+from tests.pipeline.flows import IMAGE, SERVING, flow_world, gate_env, run_patches, spec
 from tests.pipeline.test_deploy_example import gcloud_on_path
 
 
@@ -48,7 +48,7 @@ def test_candidate_flow_promotes_a_healthy_candidate(tmp_path: Path, stop: Any) 
     assert "verdict: PASS" in r.stdout and "promote netra-backend-staging: promoted:" in r.stderr
     svc = service_json(emu)
     candidate = svc["latestCreatedRevision"].rsplit("/", 1)[-1]
-    assert spec(svc) == [(candidate, 100, ""), (NEW_OLD, 0, "stable"), (candidate, 0, "candidate")]
+    assert spec(svc) == [(candidate, 100, ""), (SERVING, 0, "stable"), (candidate, 0, "candidate")]
 
 
 def test_candidate_flow_keeps_a_broken_candidate_away_from_traffic(tmp_path: Path, stop: Any) -> None:
@@ -57,7 +57,7 @@ def test_candidate_flow_keeps_a_broken_candidate_away_from_traffic(tmp_path: Pat
     assert r.returncode == 1, r.stdout + r.stderr
     assert "not-promoted: verdict FAIL: traffic left untouched" in r.stderr
     assert len(run_patches(emu)) == 1  # the deploy's own
-    assert spec(service_json(emu))[0] == (NEW_OLD, 100, "")
+    assert spec(service_json(emu))[0] == (SERVING, 100, "")
 
 
 def test_direct_flow_rolls_back_a_failing_deploy(tmp_path: Path, stop: Any) -> None:
@@ -66,7 +66,7 @@ def test_direct_flow_rolls_back_a_failing_deploy(tmp_path: Path, stop: Any) -> N
     assert r.returncode == 1, r.stdout + r.stderr
     assert "rollback netra-backend-staging: rolled-back:" in r.stderr and "traffic after:" in r.stderr
     assert "--to-latest" in r.stderr  # the command that undoes the rollback
-    assert spec(service_json(emu)) == [(NEW_OLD, 100, ""), (NEW_OLD, 0, "stable")]
+    assert spec(service_json(emu)) == [(SERVING, 100, ""), (SERVING, 0, "stable")]
 
 
 def test_direct_flow_leaves_a_healthy_deploy_alone(tmp_path: Path, stop: Any) -> None:
