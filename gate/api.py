@@ -1,7 +1,7 @@
-"""The in-process API for deploy scripts: the same verdict as ``gate check``.
+"""The in-process API for deploy scripts: the same verdict (and traffic change) as ``gate check``.
 
 import gate
-report = gate.run("policies/netra-staging.yaml", vars={"tag": "candidate"})
+report = gate.run("policies/netra-staging.yaml", tag="candidate", promote="netra-backend-staging")
 if report.exit_code != 0:
     raise SystemExit(report.exit_code)
 """
@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gate.engine import EngineOptions
+from gate.errors import UsageError
 from gate.model import Policy, Report
-from gate.runner import RunOptions, execute
+from gate.runner import RunOptions, execute, traffic_target
 
 
 def run(
@@ -28,12 +29,24 @@ def run(
     resolve: tuple[str, ...] = (),
     impersonate: str | None = None,
     env: Mapping[str, str] | None = None,
+    tag: str | None = None,
+    revision: str | None = None,
+    service: str | None = None,
+    promote: bool | str = False,
+    rollback_on_fail: bool = False,
+    rollback_on_inconclusive: bool = False,
 ) -> Report:
-    """Load (if needed) and run a policy; returns the Report (``.verdict``, ``.exit_code``).
+    """Load (if needed) and run a policy; returns the Report (``.verdict``, ``.exit_code``, ``.traffic``).
 
     ``policy`` may be a path, a loaded :class:`Policy`, or None to find
-    ``policies/<project>.yaml``. Raises ``gate.errors.InputError`` for an
-    invalid policy or world and ``CredentialsError`` when no login is found.
+    ``policies/<project>.yaml``. ``tag``/``revision``/``service`` are
+    ``gate check --tag/--revision/--service``; ``promote`` is ``--promote``
+    (a service name, or True for the target's service); ``rollback_on_fail``
+    and ``rollback_on_inconclusive`` are the CLI flags of the same names. The
+    report's ``traffic`` says what was done to the traffic, and its
+    ``exit_code`` is the one ``gate check`` would exit with. Raises
+    ``gate.errors.InputError`` for an invalid policy or world, ``UsageError``
+    for contradictory arguments and ``CredentialsError`` when no login is found.
     """
     from gate.policy.loader import find_policy, load_policy
 
@@ -43,6 +56,15 @@ def run(
                 raise ValueError("give a policy path or a project")
             policy = find_policy(project)
         policy = load_policy(policy, vars=dict(vars or {}), project=project)
+    rollback = rollback_on_fail or rollback_on_inconclusive
+    promoted = None if promote is False else (None if promote is True else promote)
+    cli_target, moved = traffic_target(policy, tag, revision, service, promoted, None, rollback)
+    if promote is True:
+        moved = service or (policy.target.service if policy.target else None)
+        if not moved:
+            raise UsageError(
+                "promote=True needs the service: pass service= or set target.service in the policy"
+            )
     options = RunOptions(
         world=world,
         resolve=resolve,
@@ -50,5 +72,18 @@ def run(
         engine=EngineOptions(pool=pool, deadline=deadline, fail_fast=fail_fast),
         env=env,
         handle_signals=False,
+        target=cli_target,
     )
-    return execute(policy, options)
+    if moved is None:
+        return execute(policy, options)
+    from gate.pipeline.promote import check_and_move
+
+    return check_and_move(
+        policy,
+        options,
+        None,
+        service=moved,
+        promote_on_pass=promote is not False,
+        rollback_on_fail=rollback_on_fail,
+        rollback_on_inconclusive=rollback_on_inconclusive,
+    )

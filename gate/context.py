@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from gate.model import DeployTarget
 from gate.probes.resolve import Resolver
 from gate.redact import Redactor
 
@@ -53,6 +54,8 @@ class RunContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     # Exchanges recorded for the evidence bundle (already redacted); None = not recording.
     recorder: ExchangeRecorder | None = None
+    # The revision checks judge unless they name their own (--tag/--revision, `target:`).
+    target: DeployTarget | None = None
 
 
 @dataclass

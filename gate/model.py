@@ -89,6 +89,47 @@ class CheckSpec:
 
 
 @dataclass(frozen=True)
+class DeployTarget:
+    """Which revision the checks judge: the one a deploy made, named once for every check.
+
+    ``service`` limits the target to that service's checks (None: every service's);
+    ``tag`` or ``revision`` name the revision (neither: the latest created one).
+    ``source`` says where the name came from, for reports: "--tag", "--revision",
+    "policy target", or "" for the default.
+    """
+
+    service: str | None = None
+    tag: str | None = None
+    revision: str | None = None
+    source: str = ""
+
+    def applies_to(self, service: str) -> bool:
+        """Whether checks of ``service`` follow this target.
+
+        With no ``service``, a revision name still belongs to one service: Cloud Run
+        names revisions ``SERVICE-...`` (or the full ``.../services/SERVICE/revisions/...``).
+        """
+        short = service.rsplit("/", 1)[-1]
+        if self.service is not None:
+            return self.service.rsplit("/", 1)[-1] == short
+        if self.revision:
+            if "/services/" in self.revision:
+                return self.revision.split("/services/", 1)[1].split("/", 1)[0] == short
+            return self.revision.startswith(short + "-")
+        return True
+
+    def describe(self) -> str:
+        if self.tag:
+            what = f"the revision behind tag {self.tag!r}"
+        elif self.revision:
+            what = f"revision {self.revision}"
+        else:
+            what = "the latest created revision"
+        scope = f" of {self.service}" if self.service else ""
+        return f"{what}{scope}" + (f" ({self.source})" if self.source else "")
+
+
+@dataclass(frozen=True)
 class Policy:
     project: str
     region: str
@@ -98,6 +139,7 @@ class Policy:
     api_version: str = "gate/v1"
     # Per-API endpoint overrides, e.g. {"run": "https://run-psc.example.internal"}.
     endpoints: Mapping[str, str] = field(default_factory=dict)
+    target: DeployTarget | None = None  # the policy's `target:`
 
 
 @dataclass(frozen=True)
@@ -160,6 +202,48 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class TrafficEntry:
+    """One Cloud Run traffic target; ``revision`` None means LATEST (the latest ready revision)."""
+
+    revision: str | None
+    percent: int = 0
+    tag: str | None = None
+
+    @property
+    def latest(self) -> bool:
+        return self.revision is None
+
+    def text(self) -> str:
+        who = "LATEST" if self.revision is None else self.revision
+        return f"{who}={self.percent}%" + (f" (tag {self.tag})" if self.tag else "")
+
+
+@dataclass(frozen=True)
+class TrafficChange:
+    """What gate did to a service's traffic after the verdict (--promote, --rollback-on-fail).
+
+    ``exit_code`` replaces the verdict's exit code when set: a promotion or
+    rollback that was due and did not happen is 3 (retry or escalate).
+    """
+
+    kind: str  # "promote" or "rollback"
+    action: str  # promoted, already-serving, not-promoted, rolled-back, not-needed, refused, failed
+    service: str
+    revision: str  # the revision the checks judged (short name)
+    message: str
+    exit_code: int | None = None
+    before: tuple[TrafficEntry, ...] = ()
+    after: tuple[TrafficEntry, ...] = ()
+    commands: tuple[str, ...] = ()  # gcloud commands: inspect, undo
+    undo: str = ""  # the gcloud command that puts `before` back
+    operation: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.action in ("promoted", "rolled-back")
+
+
+@dataclass(frozen=True)
 class Report:
     project: str
     region: str
@@ -170,6 +254,8 @@ class Report:
     gate_version: str = ""
     interrupted_by: str | None = None  # "SIGINT" or "SIGTERM"
     target: str = ""  # "world:<file>", "emulator:<host:port>" or "google"
+    deploy_target: DeployTarget | None = None  # which revision the checks judged (--tag, target:)
+    traffic: TrafficChange | None = None  # promotion or rollback, when asked for
 
     @property
     def verdict(self) -> Verdict:
@@ -187,6 +273,8 @@ class Report:
         verdict = self.verdict
         if verdict is Verdict.INTERRUPTED:
             return int(ExitCode.TERMINATED if self.interrupted_by == "SIGTERM" else ExitCode.INTERRUPTED)
+        if self.traffic is not None and self.traffic.exit_code is not None:
+            return self.traffic.exit_code
         return int(
             {
                 Verdict.PASS: ExitCode.PASS,

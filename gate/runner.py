@@ -20,7 +20,8 @@ from typing import Any
 from gate import registry
 from gate.context import RunContext
 from gate.engine import Engine, EngineOptions, ProgressFn
-from gate.model import Policy, Report
+from gate.errors import UsageError
+from gate.model import DeployTarget, Policy, Report
 from gate.probes.resolve import Resolver
 from gate.redact import Redactor
 
@@ -36,6 +37,38 @@ class RunOptions:
     env: Mapping[str, str] | None = None  # defaults to os.environ
     handle_signals: bool = True
     recorder: Any = None  # gate.evidence.bundle.Recorder for --evidence; None = not recording
+    # --tag / --revision / --service: override the policy's `target:` (selector and service apart).
+    target: DeployTarget | None = None
+
+
+def deploy_target(policy: Policy, cli: DeployTarget | None) -> DeployTarget | None:
+    """The run's target: a check's own revision/tag > the CLI > the policy's `target:` > latest created.
+
+    The CLI replaces the policy's selector as a whole (``--revision`` drops a
+    policy ``tag:``) and its service separately.
+    """
+    base = policy.target or DeployTarget()
+    cli = cli or DeployTarget()
+    if cli.tag and cli.revision:
+        raise UsageError("give either --tag or --revision, not both")
+    if cli.tag or cli.revision:
+        selector = DeployTarget(tag=cli.tag, revision=cli.revision, source=cli.source)
+    else:
+        selector = base
+    service = cli.service or base.service
+    out = DeployTarget(service=service, tag=selector.tag, revision=selector.revision, source=selector.source)
+    if out == DeployTarget():
+        return None
+    if out.tag or out.revision:
+        from gate.checks.selection import follows
+
+        if not any(follows(out, spec.params) for spec in policy.checks):
+            # A target no check follows would silently judge the latest created revision.
+            raise UsageError(
+                f"no check of {policy.source} follows the target {out.describe()}: every check "
+                "names its own revision or tag, or checks another service"
+            )
+    return out
 
 
 def _needs_cloud(policy: Policy) -> bool:
@@ -48,9 +81,39 @@ def _needs_cloud(policy: Policy) -> bool:
     return False
 
 
+def traffic_target(
+    policy: Policy,
+    tag: str | None,
+    revision: str | None,
+    service: str | None,
+    promote: str | None,
+    promote_tag: str | None,
+    rollback: bool,
+) -> tuple[DeployTarget | None, str | None]:
+    """The CLI's part of the target, and the service whose traffic may change (None: no change asked)."""
+    if promote_tag and tag and promote_tag != tag:
+        raise UsageError(f"--promote-tag {promote_tag} contradicts --tag {tag}; give --tag only")
+    tag = tag or promote_tag
+    if tag and revision:
+        raise UsageError("give either --tag or --revision, not both")
+    if service and promote and service.rsplit("/", 1)[-1] != promote.rsplit("/", 1)[-1]:
+        raise UsageError(f"--service {service} and --promote {promote} name different services")
+    scope = service or promote
+    moved = scope or (policy.target.service if policy.target else None)
+    if rollback and not moved:
+        raise UsageError(
+            "--rollback-on-fail needs the service to roll back: give --service SERVICE (or --promote "
+            "SERVICE), or set target.service in the policy"
+        )
+    source = "--tag" if tag else "--revision" if revision else ""
+    cli = DeployTarget(service=scope, tag=tag, revision=revision, source=source)
+    return (None if cli == DeployTarget() else cli), (moved if promote or rollback else None)
+
+
 @contextlib.contextmanager
 def open_run(policy: Policy, options: RunOptions) -> Iterator[tuple[RunContext, str]]:
     """A RunContext whose providers point at the right target; yields (run, target)."""
+    run_target = deploy_target(policy, options.target)  # usage errors before anything starts
     env = dict(os.environ if options.env is None else options.env)
     specs = list(options.resolve) + [s for s in env.get(RESOLVE_ENV, "").split() if s]
     resolver = Resolver.parse(specs)
@@ -67,9 +130,12 @@ def open_run(policy: Policy, options: RunOptions) -> Iterator[tuple[RunContext, 
                 resolver.add(origin, base)
             conn = Connection(emulator_host=emu.api_host, endpoints={})
             target = f"world:{options.world}"
+            resolver.strict = True
         else:
             conn = Connection.from_env(endpoints=policy.endpoints, impersonate=options.impersonate, env=env)
             target = f"emulator:{conn.emulator_host}" if conn.emulator_host else "google"
+            # A dry run must never reach production: unmapped public URLs are refused.
+            resolver.strict = bool(conn.emulator_host)
             if not conn.emulator_host and _needs_cloud(policy):
                 from gate.gcp.transport.connection import resolve_credentials, verify_credentials
 
@@ -88,6 +154,7 @@ def open_run(policy: Policy, options: RunOptions) -> Iterator[tuple[RunContext, 
             resolver=resolver,
             redactor=Redactor(),
             recorder=options.recorder,
+            target=run_target,
         )
         if options.recorder is not None:
             options.recorder.bind(run)
@@ -125,4 +192,4 @@ def execute(policy: Policy, options: RunOptions | None = None, progress: Progres
         engine = Engine(policy, run, options.engine, progress)
         with _signals(engine, options.handle_signals):
             report = engine.execute()
-    return dataclasses.replace(report, target=target)
+    return dataclasses.replace(report, target=target, deploy_target=run.target)

@@ -30,6 +30,11 @@ class Inputs:
     promote: str
     promote_tag: str
     output_dir: Path
+    tag: str = ""
+    revision: str = ""
+    service: str = ""
+    rollback_on_fail: bool = False
+    rollback_on_inconclusive: bool = False
 
 
 def _get(env: Mapping[str, str], name: str) -> str:
@@ -49,6 +54,15 @@ def parse_vars(text: str) -> tuple[str, ...]:
             raise UsageError(f"vars line {number}: expected NAME=VALUE")
         out.append(f"{name.strip()}={_value}")
     return tuple(out)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = _get(env, name).lower()
+    if value in ("", "false", "no", "0"):
+        return False
+    if value in ("true", "yes", "1"):
+        return True
+    raise UsageError(f"the `{name}` input expects true or false, got {value!r}")
 
 
 def resolve_world(name: str, base: Path) -> Path:
@@ -81,11 +95,14 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
         formats.append(fmt)
     world = _get(env, "world")
     out_dir = _get(env, "output-dir") or str(Path(env.get("RUNNER_TEMP") or workspace) / "gate-report")
-    promote, tag = _get(env, "promote"), _get(env, "promote-tag")
+    promote, promote_tag = _get(env, "promote"), _get(env, "promote-tag")
     if promote.lower() in ("false", "no", "0"):
         promote = ""
-    if tag and not promote:
-        raise UsageError("the `promote-tag` input needs the `promote` input (the service to promote)")
+    tag, revision = _get(env, "tag"), _get(env, "revision")
+    if promote_tag and tag and promote_tag != tag:
+        raise UsageError(f"the `promote-tag` input ({promote_tag}) contradicts the `tag` input ({tag})")
+    if (tag or promote_tag) and revision:
+        raise UsageError("set either the `tag` input or the `revision` input, not both")
     return Inputs(
         project=project,
         policy=str(workspace / policy) if policy and not Path(policy).is_absolute() else policy,
@@ -95,6 +112,11 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
         formats=tuple(formats),
         world=str(resolve_world(world, workspace)) if world else "",
         promote=promote,
-        promote_tag=tag,
+        promote_tag=promote_tag,
         output_dir=Path(out_dir),
+        tag=tag or promote_tag,
+        revision=revision,
+        service=_get(env, "service"),
+        rollback_on_fail=_flag(env, "rollback-on-fail"),
+        rollback_on_inconclusive=_flag(env, "rollback-on-inconclusive"),
     )

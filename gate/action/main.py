@@ -38,10 +38,18 @@ def check_argv(inputs: Inputs, json_path: Path, junit_path: Path) -> list[str]:
     for fmt in (*inputs.formats, "github"):
         argv += ["--format", fmt]
     argv += ["--output", f"json={json_path}", "--output", f"junit={junit_path}"]
+    if inputs.tag:
+        argv += ["--tag", inputs.tag]
+    if inputs.revision:
+        argv += ["--revision", inputs.revision]
+    if inputs.service:
+        argv += ["--service", inputs.service]
     if inputs.promote:
         argv += ["--promote", inputs.promote]
-        if inputs.promote_tag:
-            argv += ["--promote-tag", inputs.promote_tag]
+    if inputs.rollback_on_fail:
+        argv += ["--rollback-on-fail"]
+    if inputs.rollback_on_inconclusive:
+        argv += ["--rollback-on-inconclusive"]
     return argv
 
 
@@ -104,6 +112,16 @@ def _verdict(json_path: Path, code: int) -> str:
         return INVALID if code == ExitCode.USAGE else "ERROR"
 
 
+def _traffic(json_path: Path) -> tuple[str, str]:
+    """(promotion action, rollback action) from the JSON report's optional ``traffic``."""
+    try:
+        change = json.loads(json_path.read_text(encoding="utf-8")).get("traffic") or {}
+    except (OSError, ValueError, AttributeError):
+        return "", ""
+    kind, action = str(change.get("kind", "")), str(change.get("action", ""))
+    return (action, "") if kind == "promote" else ("", action)
+
+
 def main(env: Mapping[str, str] | None = None) -> int:
     env = dict(os.environ if env is None else env)
     workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
@@ -137,7 +155,9 @@ def main(env: Mapping[str, str] | None = None) -> int:
         for line in _annotate_invalid(proc.stderr):
             print(line, flush=True)
         append_summary(summary_file, _invalid_summary(proc.stderr))
-    promotion = next((m["action"] for m in map(_PROMOTION.match, proc.stderr.splitlines()) if m), "")
+    promotion, rollback = _traffic(json_path)
+    if not promotion:  # no report (a crash): what the promote line on stderr said
+        promotion = next((m["action"] for m in map(_PROMOTION.match, proc.stderr.splitlines()) if m), "")
     set_outputs(
         outputs_file,
         _outputs(
@@ -146,13 +166,16 @@ def main(env: Mapping[str, str] | None = None) -> int:
             str(json_path) if json_path.is_file() else "",
             str(junit_path) if junit_path.is_file() else "",
             promotion,
+            rollback,
         ),
     )
     # A negative code (killed by a signal) must still fail the step.
     return code if code > 0 else (0 if code == 0 else int(ExitCode.INCONCLUSIVE))
 
 
-def _outputs(verdict: str, code: int, report: str, junit: str, promotion: str) -> dict[str, str]:
+def _outputs(
+    verdict: str, code: int, report: str, junit: str, promotion: str, rollback: str = ""
+) -> dict[str, str]:
     return {
         "verdict": verdict,
         "exit-code": str(code),
@@ -160,4 +183,6 @@ def _outputs(verdict: str, code: int, report: str, junit: str, promotion: str) -
         "junit-path": junit,
         "promotion": promotion,
         "promoted": "true" if promotion in ("promoted", "already-serving") else "false",
+        "rollback": rollback,
+        "rolled-back": "true" if rollback == "rolled-back" else "false",
     }

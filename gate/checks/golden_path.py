@@ -23,9 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 from gate import durations
 from gate.checks import jsonpath_assert
 from gate.checks.base import CheckType
-from gate.checks.target import untagged_probe_problem
+from gate.checks.probe_url import probe_base
 from gate.context import AttemptContext
-from gate.errors import MissingFactError
 from gate.model import CheckSpec, Outcome, Status
 from gate.probes import ws as probe_ws
 from gate.redact import redact_url
@@ -277,30 +276,20 @@ class GoldenPath(CheckType):
 
     def _target(self, ctx: AttemptContext) -> str | Outcome:
         if "url" in self.params:
-            return str(self.params["url"])
-        name = self.params["service"]
-        if ctx.cloud is None:
-            return Outcome.error("no Cloud Run provider in this run to look up the service URL")
-        svc = ctx.cloud.run.service(name, deadline=ctx.deadline)
-        tag = self.params.get("tag")
-        if tag:
-            uris = [t.uri for t in svc.traffic_statuses if t.tag == tag and t.uri]
-            if not uris:
-                return Outcome.failed(
-                    f"service {name} has no traffic tag {tag}",
-                    evidence={"service": name, "tags": sorted(t.tag for t in svc.traffic_statuses if t.tag)},
-                )
-            base = str(uris[0])
+            url = str(self.params["url"])
         else:
-            if problem := untagged_probe_problem(svc):
-                # Fail closed: a conversation with the old revision would prove nothing.
-                return Outcome.error(problem, evidence={"service": name}, final=True)
-            base = str(svc.uri or "")
-        if not base:
-            raise MissingFactError(f"Cloud Run service {name} has no URL")
-        p = urlsplit(base)
-        scheme = "wss" if p.scheme == "https" else "ws"
-        return urlunsplit((scheme, p.netloc, str(self.params.get("path", "/ws")), "", ""))
+            if ctx.run.cloud is None:
+                return Outcome.error("no Cloud Run provider in this run to look up the service URL")
+            tag = self.params.get("tag")
+            base = probe_base(ctx, str(self.params["service"]), {"tag": tag} if tag else {})
+            if isinstance(base, Outcome):
+                return base
+            p = urlsplit(base.url)
+            scheme = "wss" if p.scheme == "https" else "ws"
+            url = urlunsplit((scheme, p.netloc, str(self.params.get("path", "/ws")), "", ""))
+        if (refused := _refused(ctx, url)) is not None:
+            return Outcome.error(str(refused), evidence={"url": redact_url(url)}, final=True)
+        return url
 
     def _token(self, ctx: AttemptContext) -> str | Outcome | None:
         if "token_env" in self.params:
@@ -322,6 +311,8 @@ class GoldenPath(CheckType):
             if isinstance(value, str):
                 ctx.secret(value)  # credentials: never shown, even a username
             body[key] = value
+        if (refused := ctx.resolver.refused(login["url"])) is not None:
+            return Outcome.error(str(refused), evidence={"login_url": redact_url(login["url"])}, final=True)
         rw = ctx.resolver.rewrite(login["url"])
         host = rw.host if rw.url != login["url"] else None
         try:
@@ -378,16 +369,28 @@ class GoldenPath(CheckType):
                 return
 
 
+def _as_http(url: str) -> str:
+    p = urlsplit(url)
+    return urlunsplit(({"wss": "https", "ws": "http"}.get(p.scheme, p.scheme), p.netloc, p.path, p.query, ""))
+
+
+def _refused(ctx: AttemptContext, url: str) -> Exception | None:
+    """A dry run's refusal of ``url`` unless its ws or http origin is mapped to a local server."""
+    refused = ctx.resolver.refused(url)
+    if refused is None or ctx.resolver.refused(_as_http(url)) is None:
+        return None
+    return refused
+
+
 def _route(ctx: AttemptContext, url: str) -> tuple[str, tuple[str, int] | None, str]:
     """Where to connect: a world's local server if the resolver maps the origin.
 
     Worlds map a service's https origin; Cloud Run serves its WebSocket on the
     same origin, so a wss URL also matches an https rule (and ws an http one).
     """
-    rw = ctx.resolver.rewrite(url)
-    if rw.url == url:
-        p = urlsplit(url)
-        http = urlunsplit(({"wss": "https", "ws": "http"}[p.scheme], p.netloc, p.path, p.query, ""))
+    rw = ctx.resolver.rewrite(url) if ctx.resolver.refused(url) is None else None
+    if rw is None or rw.url == url:
+        http = _as_http(url)
         rw = ctx.resolver.rewrite(http)
         if rw.url == http:
             return url, None, ""

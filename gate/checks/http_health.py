@@ -9,6 +9,7 @@ policy loads (``compile_params``), so mistakes are policy errors, not FAILs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Mapping
@@ -18,11 +19,12 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from gate.checks import jsonpath_assert as ja
 from gate.checks.base import CheckType
 from gate.checks.http_health_params import PARAMS_SCHEMA, HttpConfig, compile_params
-from gate.checks.target import untagged_probe_problem
+from gate.checks.probe_url import probe_base
 from gate.context import AttemptContext
 from gate.model import CheckSpec, Outcome
 from gate.probes import http as probe_http
 from gate.probes.http import ProbeError, Response
+from gate.probes.resolve import UnmappedOrigin
 from gate.redact import CREDENTIAL_PARAMS, redact_url
 
 EXCERPT = 300  # body characters quoted in a failure
@@ -110,7 +112,9 @@ class HttpHealth(CheckType):
         target = self._target_url(cfg, ctx)
         if isinstance(target, Outcome):
             return target
-        url, audience = target
+        url, audience, where = target
+        if (refused := ctx.resolver.refused(url)) is not None:
+            return Outcome.error(str(refused), evidence={"url": redact_url(url)}, final=True)
         # Credential query parameters are secrets too: mask them wherever a server echoes them.
         for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
             if CREDENTIAL_PARAMS.match(key):
@@ -118,45 +122,27 @@ class HttpHealth(CheckType):
         headers = self._headers(cfg, ctx, audience)
         if isinstance(headers, Outcome):
             return headers
-        return _Probe(self.spec.id, cfg, ctx, url, headers).run()
+        outcome = _Probe(self.spec.id, cfg, ctx, url, headers).run()
+        if where:  # which revision the URL reaches, and why that one
+            outcome = dataclasses.replace(outcome, evidence={**where, **outcome.evidence})
+        return outcome
 
     # -- where to send the request -------------------------------------------------------
 
-    def _target_url(self, cfg: HttpConfig, ctx: AttemptContext) -> tuple[str, str] | Outcome:
+    def _target_url(self, cfg: HttpConfig, ctx: AttemptContext) -> tuple[str, str, dict[str, Any]] | Outcome:
         if cfg.url is not None:
             p = urlsplit(cfg.url)
-            return cfg.url, f"{p.scheme}://{p.netloc}"
+            return cfg.url, f"{p.scheme}://{p.netloc}", {}
         if ctx.run.cloud is None or cfg.service is None:
             return Outcome.error(
                 f"cannot look up Cloud Run service {cfg.service!r}: no Google Cloud connection in this run",
                 final=True,
             )
         # ApiError propagates: the engine turns it into ERROR (could not be evaluated).
-        facts = ctx.cloud.run.service(cfg.service, deadline=ctx.deadline, fresh=ctx.attempt > 1)
-        service_uri = getattr(facts, "uri", None)
-        base = service_uri
-        if cfg.tag is None and (problem := untagged_probe_problem(facts)):
-            # Fail closed: a green answer from the old revision would prove nothing.
-            return Outcome.error(problem, evidence={"service": cfg.service}, final=True)
-        if cfg.tag is not None:
-            tagged = [s for s in getattr(facts, "traffic_statuses", ()) if getattr(s, "tag", None) == cfg.tag]
-            base = getattr(tagged[0], "uri", None) if tagged else None
-            if not tagged:
-                known = sorted({t for s in facts.traffic_statuses if (t := getattr(s, "tag", None))})
-                return Outcome.failed(
-                    f"Cloud Run service {cfg.service} has no traffic tag {cfg.tag!r}"
-                    + (f" (tags: {', '.join(known)})" if known else " (no tags)"),
-                    evidence={"service": cfg.service, "tag": cfg.tag, "tags": known},
-                    remediation="Deploy the candidate with --tag, or fix `tag` in the policy.",
-                )
-        if not base:
-            what = f"tag {cfg.tag!r} of " if cfg.tag else ""
-            return Outcome.failed(
-                f"{what}Cloud Run service {cfg.service} has no URL yet",
-                evidence={"service": cfg.service, "tag": cfg.tag},
-                remediation="The service has not served yet; wait for its revision to become ready.",
-            )
-        return base.rstrip("/") + "/" + cfg.path.lstrip("/"), service_uri or base
+        base = probe_base(ctx, cfg.service, {"tag": cfg.tag} if cfg.tag else {})
+        if isinstance(base, Outcome):
+            return base
+        return base.url.rstrip("/") + "/" + cfg.path.lstrip("/"), base.service_uri, dict(base.evidence)
 
     # -- what to send ---------------------------------------------------------------------
 
@@ -181,6 +167,13 @@ class HttpHealth(CheckType):
                 headers[name] = literal
         if cfg.content_type and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = cfg.content_type
+        if cfg.id_token is not False and ctx.resolver.strict:
+            return Outcome.error(
+                "dry run: id_token would mint a real ID token from Google's credentials; gate does not "
+                "call Google for tokens while it reads an emulator",
+                remediation="Drop id_token from a policy you dry-run, or add the header from an env var.",
+                final=True,
+            )
         if cfg.id_token is not False:
             token = _fetch_id_token(cfg.id_token if isinstance(cfg.id_token, str) else audience)
             if isinstance(token, Outcome):
@@ -252,6 +245,8 @@ class _Probe:
             started = time.monotonic()
             try:
                 resp = probe_http.fetch(self.request, deadline=self.ctx.deadline, resolver=self.ctx.resolver)
+            except UnmappedOrigin as e:  # a redirect towards a real endpoint during a dry run
+                return Outcome.error(str(e), evidence=self.evidence, final=True)
             except ProbeError as e:
                 self._record(None, str(e), time.monotonic() - started)
                 return self._probe_failed(e, latencies)

@@ -68,25 +68,30 @@ def target_errors(params: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def resolve_target(ctx: AttemptContext, params: Mapping[str, Any]) -> Target:
     """Read the service (re-read on later attempts) and the revision the params select."""
+    from gate.checks.selection import select
+
     run = ctx.cloud.run
     fresh = ctx.attempt > 1
     service: Service = run.service(str(params["service"]), deadline=ctx.deadline, fresh=fresh)
-    if params.get("revision"):
-        name, how = str(params["revision"]), "revision named in the policy"
-    elif params.get("tag"):
-        tag = str(params["tag"])
-        name, how = _tagged(service, tag), f"revision behind tag '{tag}'"
+    chosen = select(ctx.run.target, params)  # own revision/tag > --tag/--revision > target: > latest
+    if chosen.revision:
+        name = chosen.revision
+    elif chosen.tag:
+        name = tagged_revision(service, chosen.tag)
     else:
         if not service.latest_created_revision:
             raise MissingFactError(f"{service.name}: the service has no latestCreatedRevision")
-        name, how = service.latest_created_revision, "latest created revision"
+        name = service.latest_created_revision
     revision: Revision = run.revision(name, service.name, deadline=ctx.deadline, fresh=fresh)
-    return Target(service, revision, how)
+    return Target(service, revision, chosen.how)
 
 
-def _tagged(service: Service, tag: str) -> str:
-    # Observed statuses first (what the router really does), then the spec.
-    entries: list[TrafficStatus | TrafficTarget] = [*service.traffic_statuses, *service.traffic]
+def tagged_revision(service: Service, tag: str) -> str:
+    """The revision a traffic tag names. The spec first: it is what the deploy asked for, while
+    trafficStatuses keep the last serving state when reconciliation failed (Service.reconciling in
+    the run.v2 reference), i.e. a tag moved to a revision that never became Ready still shows the
+    old one there. Statuses only for a tag the spec does not list."""
+    entries: list[TrafficStatus | TrafficTarget] = [*service.traffic, *service.traffic_statuses]
     for t in entries:
         if t.tag != tag:
             continue
@@ -124,33 +129,4 @@ def pick_container(revision: Revision, name: str | None) -> Container:
         code=404,
         status="NOT_FOUND",
         resource=f"{revision.name} container {name}",
-    )
-
-
-def untagged_share(service: Service) -> int:
-    """Percent of the service URL's traffic that reaches its latest created revision.
-
-    A probe of the service URL (no tag) proves the new revision only when this is
-    100: otherwise some or all requests are answered by an older revision.
-    """
-    created = (service.latest_created_revision or "").rsplit("/", 1)[-1]
-    ready = (service.latest_ready_revision or "").rsplit("/", 1)[-1]
-    share = 0
-    for t in service.traffic_statuses:
-        latest = t.type.endswith("_LATEST")
-        if (latest and ready == created) or (not latest and t.revision == created):
-            share += t.percent
-    return share
-
-
-def untagged_probe_problem(service: Service) -> str | None:
-    """Why probing the service URL would not test the revision being promoted, if so."""
-    share = untagged_share(service)
-    if share >= 100:
-        return None
-    created = (service.latest_created_revision or "?").rsplit("/", 1)[-1]
-    return (
-        f"the revision being promoted, {created}, receives {share}% of {service.short_name}'s traffic, "
-        "so its URL would be answered by another revision; probe the candidate through its tag URL "
-        "(deploy with --tag candidate and set `tag: candidate`)"
     )

@@ -13,7 +13,7 @@ from gate.commands.common import check_output_path, error_boundary, use_color, w
 from gate.engine import EngineOptions
 from gate.errors import UsageError
 from gate.model import ExitCode, Report, Status
-from gate.runner import RunOptions, execute
+from gate.runner import RunOptions, execute, traffic_target
 
 
 def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -193,15 +193,39 @@ def progress_printer(show: bool | None, check_ids: list[str], color: bool | None
 @click.option("--verbose", "-v", is_flag=True, help="Show every check in full, with every attempt.")
 @click.option("--quiet", "-q", is_flag=True, help="Show only the verdict and what to fix first.")
 @click.option(
+    "--tag",
+    metavar="TAG",
+    help="Judge the revision behind this traffic tag (e.g. candidate): every check follows it unless it "
+    "names its own revision or tag; probes use the tag's own URL. Overrides the policy's target.",
+)
+@click.option(
+    "--revision", metavar="NAME", help="Judge this revision (instead of --tag or the latest created)."
+)
+@click.option(
+    "--service",
+    "target_service",
+    metavar="SERVICE",
+    help="The Cloud Run service the deploy changed: --tag/--revision apply to its checks only, and "
+    "--promote/--rollback-on-fail act on it (default: --promote's SERVICE, or the policy's target.service).",
+)
+@click.option(
     "--promote",
     "promote_service",
     metavar="SERVICE",
-    help="On PASS only, send 100% of SERVICE's traffic to the revision the checks judged (etag-guarded).",
+    help="On PASS only, send 100% of SERVICE's traffic to the revision the checks judged, keeping every "
+    "traffic tag (etag-guarded).",
+)
+@click.option("--promote-tag", metavar="TAG", help="Same as --tag (kept for older pipelines).")
+@click.option(
+    "--rollback-on-fail",
+    is_flag=True,
+    help="On FAIL, move the service's traffic off the judged revision back to the revision(s) that "
+    "served before it, keeping every tag (etag-guarded).",
 )
 @click.option(
-    "--promote-tag",
-    metavar="TAG",
-    help="With --promote: promote the revision behind this traffic tag (default: latest created).",
+    "--rollback-on-inconclusive",
+    is_flag=True,
+    help="Also roll back on INCONCLUSIVE (a check could not be evaluated).",
 )
 @click.option(
     "--evidence",
@@ -228,8 +252,13 @@ def command(
     color: bool | None,
     verbose: bool,
     quiet: bool,
+    tag: str | None = None,
+    revision: str | None = None,
+    target_service: str | None = None,
     promote_service: str | None = None,
     promote_tag: str | None = None,
+    rollback_on_fail: bool = False,
+    rollback_on_inconclusive: bool = False,
     evidence_dir: str | None = None,
 ) -> int:
     """Run a policy and decide whether the deploy may proceed.
@@ -251,6 +280,15 @@ def command(
     world_file = world_path(world) if world is not None else None
     path = Path(policy_path) if policy_path else find_policy(project or "")
     policy = load_policy(path, vars=parse_vars(var_pairs), project=project)
+    cli_target, service = traffic_target(
+        policy,
+        tag,
+        revision,
+        target_service,
+        promote_service,
+        promote_tag,
+        rollback_on_fail or rollback_on_inconclusive,
+    )
     recorder = evidence_recorder(evidence_dir)
     options = RunOptions(
         world=world_file,
@@ -258,21 +296,25 @@ def command(
         impersonate=impersonate,
         engine=EngineOptions(pool=pool, deadline=run_deadline, fail_fast=fail_fast),
         recorder=recorder,
+        target=cli_target,
     )
     printer = progress_printer(progress, [c.id for c in policy.checks], color)
 
     def on_progress(check_id: str, status: Status | None, attempt: int, summary: str) -> None:
         printer.update(check_id, status.value if status else None, attempt, summary)
 
-    if promote_tag and not promote_service:
-        raise UsageError("--promote-tag needs --promote SERVICE")
-    promotion = None
     try:
-        if promote_service:
-            from gate.pipeline.promote import check_and_promote
+        if service is not None:
+            from gate.pipeline.promote import check_and_move
 
-            report, promotion = check_and_promote(
-                policy, options, on_progress if printer else None, service=promote_service, tag=promote_tag
+            report = check_and_move(
+                policy,
+                options,
+                on_progress if printer else None,
+                service=service,
+                promote_on_pass=bool(promote_service),
+                rollback_on_fail=rollback_on_fail,
+                rollback_on_inconclusive=rollback_on_inconclusive,
             )
         else:
             report = execute(policy, options, on_progress if printer else None)
@@ -287,11 +329,12 @@ def command(
     ):
         # Evidence was asked for and is missing: a PASS without it is not proven.
         return 3 if report.exit_code == 0 else report.exit_code
-    if promotion is not None:
+    if report.traffic is not None:
+        from gate.pipeline.promote import lines
+
         # stderr: stdout carries only the chosen report formats.
-        for line in promotion.lines():
+        for line in lines(report.traffic):
             click.echo(line, err=True)
-        return promotion.exit_code
     if not written:
         return int(ExitCode.USAGE)  # a report asked for is missing: the verdict cannot be delivered
     return report.exit_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import signal
 import threading
 from types import FrameType
@@ -31,8 +32,10 @@ from gate.model import ExitCode
 def command(world_arg: str, port: int) -> int:
     """Serve a world file over the Google APIs' REST wire format on 127.0.0.1.
 
-    Prints the environment to point gate (or any official client) at it, then
-    serves until interrupted.
+    Prints the environment to point gate (or any official client) at it (the
+    API host, the endpoint map, and the world's own `env:`), then serves until
+    interrupted. `gate check` run with those exports gives the same verdict as
+    `gate check --world FILE`.
     """
     from gate.emulator import Emulator, load_world
 
@@ -51,6 +54,10 @@ def command(world_arg: str, port: int) -> int:
             pairs = " ".join(f"{origin}={base}" for origin, base in emu.resolver_map.items())
             click.echo(f"export GATE_EMULATOR_HOST={emu.api_host}")
             click.echo(f"export GATE_RESOLVE='{pairs}'")
+            # The world's own environment (e.g. the test token its login accepts): with these,
+            # `gate check` against GATE_EMULATOR_HOST sees what `gate check --world` sees.
+            for name, value in sorted(world.env.items()):
+                click.echo(f"export {name}={shlex.quote(value)}")
             click.echo(f"# serving world {world.name!r} from {world_file}; Ctrl-C to stop", err=True)
             while not stop.wait(0.5):
                 pass

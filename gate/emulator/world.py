@@ -31,6 +31,7 @@ _TOP = {
     "endpoints",
     "faults",
     "env",
+    "images",
     "networkmanagement",
     *SECTIONS,
 }
@@ -55,6 +56,26 @@ class Endpoint:
     paths: Mapping[str, EndpointPath]
 
 
+@dataclass(frozen=True)
+class ImageLog:
+    after: float  # seconds after the revision's creation
+    entry: Mapping[str, Any]  # LogEntry JSON without resource/timestamp (the emulator fills them)
+
+
+@dataclass(frozen=True)
+class ImageRuntime:
+    """What a container image does when a deploy creates a revision from it.
+
+    The Admin API cannot run a container; a world says what would happen: the
+    revision becomes Ready or not, and what the container logs while booting.
+    """
+
+    image: str
+    ready: bool = True
+    message: str = ""  # Ready's message when the revision fails
+    logs: tuple[ImageLog, ...] = ()
+
+
 @dataclass
 class World:
     name: str
@@ -70,7 +91,12 @@ class World:
     # Environment a gate run against this world sees (e.g. a test token the world's
     # emulated login accepts), so a world is runnable offline with no set-up.
     env: dict[str, str] = field(default_factory=dict)
+    # How each image behaves when a deploy (services.patch) creates a revision from it.
+    images: list[ImageRuntime] = field(default_factory=list)
     source: str = "<memory>"
+
+    def image(self, name: str) -> ImageRuntime | None:
+        return next((i for i in self.images if i.image == name), None)
 
     def items(self, section: str, kind: str) -> list[dict[str, Any]]:
         return self.resources.get(section, {}).get(kind, [])
@@ -122,6 +148,7 @@ def parse_world(text: str, file: str = "<world>") -> World:
     world.endpoints = _endpoints(doc, data.get("endpoints"), errors)
     world.faults = _faults(doc, data.get("faults"), errors)
     world.env = _env(doc, data.get("env"), errors)
+    world.images = _images(doc, data.get("images"), errors)
     if errors:
         raise InputError(errors)
     return world
@@ -326,3 +353,62 @@ def _env(doc: Located, value: Any, errors: list[Diagnostic]) -> dict[str, str]:
         errors.append(doc.diag(("env",), "expected a mapping of variable names to strings"))
         return {}
     return dict(value)
+
+
+_IMAGE_KEYS = {"image", "ready", "message", "logs"}
+
+
+def _images(doc: Located, value: Any, errors: list[Diagnostic]) -> list[ImageRuntime]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.append(doc.diag(("images",), "expected a list of {image, ready, message, logs}"))
+        return []
+    from gate.emulator.log_entry import log_entry_class
+
+    entry_cls = log_entry_class()
+    out: list[ImageRuntime] = []
+    seen: set[str] = set()
+    for i, spec in enumerate(value):
+        here: Path = ("images", i)
+        if not isinstance(spec, dict):
+            errors.append(doc.diag(here, "expected {image, ready, message, logs}"))
+            continue
+        for k in sorted(set(spec) - _IMAGE_KEYS):
+            errors.append(
+                doc.diag((*here, k), f"unknown key; expected one of {', '.join(sorted(_IMAGE_KEYS))}")
+            )
+        image = spec.get("image")
+        if not isinstance(image, str) or not image:
+            errors.append(doc.diag((*here, "image"), "required: the container image, as a deploy names it"))
+            continue
+        if image in seen:
+            errors.append(doc.diag((*here, "image"), f"duplicate image {image!r}"))
+        seen.add(image)
+        ready = spec.get("ready", True)
+        if not isinstance(ready, bool):
+            errors.append(doc.diag((*here, "ready"), "expected true or false"))
+            ready = True
+        logs: list[ImageLog] = []
+        raw_logs = spec.get("logs") or []
+        if not isinstance(raw_logs, list):
+            errors.append(doc.diag((*here, "logs"), "expected a list of log entries"))
+            raw_logs = []
+        for j, raw in enumerate(raw_logs):
+            at: Path = (*here, "logs", j)
+            if not isinstance(raw, dict):
+                errors.append(
+                    doc.diag(at, "expected a LogEntry mapping (textPayload, severity, ...) with after")
+                )
+                continue
+            entry = {k: v for k, v in raw.items() if k != "after"}
+            for k in ("resource", "timestamp"):
+                if k in entry:
+                    errors.append(doc.diag((*at, k), "set by the emulator from the revision; leave it out"))
+            problem = check(entry, entry_cls, at)
+            if problem:
+                errors.append(doc.diag(*problem))
+                continue
+            logs.append(ImageLog(_duration(doc, (*at, "after"), raw.get("after", 0), errors), entry))
+        out.append(ImageRuntime(image, ready, str(spec.get("message", "") or ""), tuple(logs)))
+    return out

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gate import __version__
-from gate.model import Policy, Report
+from gate.model import DeployTarget, Policy, Report
 from gate.redact import Redactor
 
 T = TypeVar("T")
@@ -238,7 +238,10 @@ def env_names(params: Any) -> list[str]:
     return sorted(set(found))
 
 
-def policy_doc(policy: Policy, redactor: Redactor, env: Mapping[str, str]) -> dict[str, Any]:
+def policy_doc(
+    policy: Policy, redactor: Redactor, env: Mapping[str, str], target: DeployTarget | None = None
+) -> dict[str, Any]:
+    """The policy as run; ``target`` is the run's (CLI over the policy's), which replay needs."""
     names = sorted({n for spec in policy.checks for n in env_names(spec.params)})
     return {
         "project": policy.project,
@@ -246,6 +249,14 @@ def policy_doc(policy: Policy, redactor: Redactor, env: Mapping[str, str]) -> di
         "source": policy.source,
         "vars": redactor.deep(dict(policy.vars)),
         "endpoints": dict(policy.endpoints),
+        "target": None
+        if target is None
+        else {
+            "service": target.service,
+            "tag": target.tag,
+            "revision": target.revision,
+            "source": target.source,
+        },
         # Whether each variable the policy reads was set: names only, never values.
         "environment": {n: bool(env.get(n)) for n in names},
         "checks": [
@@ -295,7 +306,7 @@ def write_bundle(path: Path, policy: Policy, report: Report, recorder: Recorder)
     with recorder._lock:
         exchanges = [red.deep(e) for e in recorder.exchanges]
     contents = {
-        "policy.json": _dump(policy_doc(policy, red, recorder.env)),
+        "policy.json": _dump(policy_doc(policy, red, recorder.env, report.deploy_target)),
         "exchanges.jsonl": "".join(
             json.dumps(e, sort_keys=True, ensure_ascii=True) + "\n" for e in exchanges
         ),

@@ -43,9 +43,10 @@ from urllib.parse import urlsplit
 
 from gate import registry
 from gate.checks.base import CheckType
+from gate.checks.selection import follows
 from gate.context import AttemptContext
 from gate.evidence.bundle import BUNDLE_FORMAT, FILES, PLACEHOLDER
-from gate.model import CheckResult, CheckSpec, Outcome, Policy, Report, Severity, Status, Timing
+from gate.model import CheckResult, CheckSpec, DeployTarget, Outcome, Policy, Report, Severity, Status, Timing
 
 STUB_TYPE = "gate.replay.recorded"
 WS_NOTE = "not replayable: WebSocket sessions (the golden-path server cannot be scripted from a recording)"
@@ -193,9 +194,18 @@ def policy_from(doc: Mapping[str, Any]) -> Policy:
             vars=dict(doc.get("vars") or {}),
             source=str(doc.get("source", "<bundle>")),
             endpoints=dict(doc.get("endpoints") or {}),
+            # The run's own target (--tag/--revision included): the same revisions are judged again.
+            target=_target(doc.get("target")),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise BundleError(f"policy.json: malformed check ({type(e).__name__}: {e})") from None
+
+
+def _target(doc: Any) -> DeployTarget | None:
+    if not isinstance(doc, Mapping):
+        return None
+    fields = {k: str(doc[k]) for k in ("service", "tag", "revision") if doc.get(k)}
+    return DeployTarget(**fields, source=str(doc.get("source") or ""))
 
 
 # -- rebuilding the world ----------------------------------------------------------
@@ -457,7 +467,16 @@ def replay_policy(policy: Policy, recorded: Mapping[str, str], rebuilt: Rebuilt)
         else:
             spec = CheckSpec(spec.id, spec.type, spec.params, spec.severity, timing, needs, spec.description)
         checks.append(spec)
-    return Policy(policy.project, policy.region, tuple(checks), policy.vars, policy.source, endpoints={})
+    target = policy.target
+    if (
+        target is not None
+        and (target.tag or target.revision)
+        and not any(follows(target, c.params) for c in checks)
+    ):
+        target = None  # every check that followed it is stubbed or was cancelled: nothing to select
+    return Policy(
+        policy.project, policy.region, tuple(checks), policy.vars, policy.source, endpoints={}, target=target
+    )
 
 
 @contextlib.contextmanager

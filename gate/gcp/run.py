@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gate.errors import ApiError
@@ -21,6 +22,7 @@ from gate.gcp.facts_run import (
     VpcAccess,
 )
 from gate.gcp.transport.paging import first_page, pages
+from gate.model import TrafficEntry
 
 if TYPE_CHECKING:
     from gate.gcp.transport.clients import Transport
@@ -113,13 +115,14 @@ class RunProvider:
         return self.transport.fetch(("run.revisions", parent), list_all, deadline=deadline, fresh=fresh)
 
     def update_traffic(
-        self, service: str, revision: str, etag: str, *, deadline: float, percent: int = 100
+        self, service: str, targets: Sequence[TrafficEntry], etag: str, *, deadline: float
     ) -> str:
-        """Send ``percent`` of traffic to ``revision`` (PATCH guarded by ``etag``); returns the operation.
+        """Replace the service's traffic with ``targets`` (PATCH guarded by ``etag``); returns the operation.
 
-        The service is re-read and sent back whole with only ``traffic`` changed, so
-        nothing else in its spec moves; the etag makes the server refuse the update
-        if the service changed since the gate read it.
+        The service is re-read and sent back whole with only ``traffic`` changed and
+        ``updateMask=traffic`` (services.patch in the run.v2 reference), so nothing
+        else in its spec moves. The etag is the one the caller judged: the server
+        refuses the update (409 ABORTED) if the service changed since.
         """
         from google.cloud import run_v2
 
@@ -133,22 +136,18 @@ class RunProvider:
                 status="ABORTED",
                 resource=full,
             )
-        rev = names.last(revision)
-        targets = [
+        kinds = run_v2.TrafficTargetAllocationType
+        raw.traffic = [
             run_v2.TrafficTarget(
-                type_=run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION,
-                revision=rev,
-                percent=percent,
+                type_=kinds.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST
+                if t.revision is None
+                else kinds.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION,
+                revision=names.last(t.revision) if t.revision else "",
+                percent=t.percent,
+                tag=t.tag or "",
             )
+            for t in targets
         ]
-        if percent < 100:
-            targets.append(
-                run_v2.TrafficTarget(
-                    type_=run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST,
-                    percent=100 - percent,
-                )
-            )
-        raw.traffic = targets
         client = self.transport.client("run")
         op = self.transport.call(
             "run",

@@ -18,7 +18,7 @@ from typing import Any
 
 from gate import durations, registry
 from gate.errors import Diagnostic, InputError, UsageError
-from gate.model import CheckSpec, Policy, Severity, SourceRef, Timing
+from gate.model import CheckSpec, DeployTarget, Policy, Severity, SourceRef, Timing
 from gate.policy import schema
 from gate.policy.bundled import bundled_dir
 from gate.policy.graph import check_graph
@@ -371,6 +371,7 @@ def load_policy(path: str | Path, *, vars: Mapping[str, str] = {}, project: str 
     elif specs and not any(s.blocking for s in specs):
         msg = "a policy must have at least one blocking check (every check here is severity: warn)"
         run.at(_where_checks(doc), msg)
+    target = _target(doc, scope, run)
     run.raise_if_any()
     endpoints = data.get("endpoints")
     return Policy(
@@ -380,6 +381,26 @@ def load_policy(path: str | Path, *, vars: Mapping[str, str] = {}, project: str 
         vars={k: text(v) for k, v in declared.items()},
         source=_display(path),
         endpoints=dict(endpoints) if isinstance(endpoints, dict) else {},
+        target=target,
+    )
+
+
+def _target(doc: Document, scope: dict[str, Any], run: _Run) -> DeployTarget | None:
+    """The policy's ``target:`` (shape already checked by the schema), variables substituted."""
+    if not isinstance(doc.data.get("target"), dict):
+        return None
+    value = interpolate(doc.data["target"], scope, doc, ("target",), run)
+    if not isinstance(value, dict):
+        return None
+    fields = {k: text(v) for k, v in value.items() if k in ("service", "tag", "revision") and v}
+    if fields.get("tag") and fields.get("revision"):
+        run.add(doc, ("target", "revision"), "give either tag or revision, not both")
+    selector = "tag" in fields or "revision" in fields
+    return DeployTarget(
+        service=fields.get("service"),
+        tag=fields.get("tag"),
+        revision=fields.get("revision"),
+        source="policy target" if selector else "",
     )
 
 

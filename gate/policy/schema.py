@@ -114,6 +114,25 @@ def _names(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _target() -> dict[str, Any]:
+    text = {"type": "string", "minLength": 1}
+    return {
+        "type": "object",
+        "description": "The revision every revision-targeting check and service probe judges, unless "
+        "a check names its own revision or tag. `gate check --tag/--revision/--service` override it.",
+        "additionalProperties": False,
+        "properties": {
+            "service": {
+                **text,
+                "description": "Only this Cloud Run service's checks follow the target (default: every "
+                "service's). Also the service --promote and --rollback-on-fail act on.",
+            },
+            "tag": {**text, "description": "Judge the revision behind this traffic tag (e.g. candidate)."},
+            "revision": {**text, "description": "Judge this revision (short name)."},
+        },
+    }
+
+
 def policy_schema(editor: bool = False) -> dict[str, Any]:
     return {
         "type": "object",
@@ -135,6 +154,7 @@ def policy_schema(editor: bool = False) -> dict[str, Any]:
                     "x-expected": 'a URL like "https://run.example.internal"',
                 },
             },
+            "target": _target(),
             "defaults": {
                 "type": "object",
                 "additionalProperties": False,

@@ -8,9 +8,12 @@ to a local base URL, and the check sends the original host in ``Host``.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
+
+from gate.redact import redact_url
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -30,9 +33,32 @@ def _origin(url: str) -> tuple[str, str, int]:
     return scheme, host, port
 
 
+class UnmappedOrigin(Exception):
+    """A dry run was about to reach a real endpoint: nothing maps its origin to a local server."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(
+            f"dry run: {redact_url(url)} is not mapped to a local server (--resolve / GATE_RESOLVE), "
+            "and gate never probes a real endpoint while it reads an emulator (GATE_EMULATOR_HOST or --world)"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class Resolver:
-    def __init__(self, mapping: Mapping[str, str] | None = None) -> None:
+    """``strict`` (dry runs): an origin with no rule and not on loopback is refused, never dialled."""
+
+    def __init__(self, mapping: Mapping[str, str] | None = None, *, strict: bool = False) -> None:
         self._rules: list[tuple[tuple[str, str, int], str]] = []
+        self.strict = strict
         for origin, base in (mapping or {}).items():
             self.add(origin, base)
 
@@ -55,15 +81,30 @@ class Resolver:
     def __bool__(self) -> bool:
         return bool(self._rules)
 
-    def rewrite(self, url: str) -> Rewritten:
-        p = urlsplit(url)
+    def refused(self, url: str) -> UnmappedOrigin | None:
+        """Why ``url`` must not be dialled (a strict resolver with no rule for it), else None."""
+        if not self.strict or self._rule(url) is not None:
+            return None
+        return None if is_loopback(urlsplit(url).hostname or "") else UnmappedOrigin(url)
+
+    def _rule(self, url: str) -> str | None:
         scheme, host, port = _origin(url)
         for (r_scheme, r_host, r_port), base in self._rules:
             if r_scheme != scheme or r_port != port:
                 continue
             if r_host == host or (r_host.startswith("*.") and host.endswith(r_host[1:])):
-                b = urlsplit(base)
-                path = (b.path.rstrip("/") + p.path) if b.path else p.path
-                local = urlunsplit((b.scheme, b.netloc, path, p.query, ""))
-                return Rewritten(local, p.netloc, url)
-        return Rewritten(url, p.netloc, url)
+                return base
+        return None
+
+    def rewrite(self, url: str) -> Rewritten:
+        """Where to connect for ``url``; raises UnmappedOrigin when a strict resolver refuses it."""
+        refused = self.refused(url)
+        if refused is not None:
+            raise refused
+        p = urlsplit(url)
+        base = self._rule(url)
+        if base is None:
+            return Rewritten(url, p.netloc, url)
+        b = urlsplit(base)
+        path = (b.path.rstrip("/") + p.path) if b.path else p.path
+        return Rewritten(urlunsplit((b.scheme, b.netloc, path, p.query, "")), p.netloc, url)

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from gate.model import Attempt, CheckResult, Report
+from gate.model import Attempt, CheckResult, DeployTarget, Report, TrafficChange, TrafficEntry
 from gate.report import RenderOptions
 from gate.report._common import EPOCH, plain, seconds, sorted_metrics, status_text
 
@@ -33,7 +33,7 @@ def schema() -> dict[str, Any]:
 
 def to_dict(report: Report, *, timings: bool = True) -> dict[str, Any]:
     """The report as plain data. `timings=False` zeroes every run-dependent time."""
-    return {
+    out: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
         "gateVersion": report.gate_version,
         "project": report.project,
@@ -47,6 +47,35 @@ def to_dict(report: Report, *, timings: bool = True) -> dict[str, Any]:
         "interruptedBy": report.interrupted_by,
         "counts": report.counts(),
         "checks": [_check(r, timings) for r in report.results],
+    }
+    # Optional: present only when the run had a target / changed traffic (docs/REPORT.md).
+    if report.deploy_target is not None:
+        out["deployTarget"] = _deploy_target(report.deploy_target)
+    if report.traffic is not None:
+        out["traffic"] = _traffic(report.traffic)
+    return out
+
+
+def _deploy_target(t: DeployTarget) -> dict[str, Any]:
+    return {"service": t.service, "tag": t.tag, "revision": t.revision, "source": t.source}
+
+
+def _entry(e: TrafficEntry) -> dict[str, Any]:
+    return {"latest": e.latest, "revision": e.revision, "percent": e.percent, "tag": e.tag}
+
+
+def _traffic(c: TrafficChange) -> dict[str, Any]:
+    return {
+        "kind": c.kind,
+        "action": c.action,
+        "service": c.service,
+        "revision": c.revision,
+        "message": c.message,
+        "changed": c.changed,
+        "before": [_entry(e) for e in c.before],
+        "after": [_entry(e) for e in c.after],
+        "undo": c.undo,
+        "commands": list(c.commands),
     }
 
 

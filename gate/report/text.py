@@ -148,6 +148,14 @@ def _footer(report: Report, color: bool) -> list[str]:
     lines = [counts_line(report)]
     if report.interrupted_by:
         lines.append(f"interrupted by {visible(report.interrupted_by)}")
+    if report.deploy_target is not None:
+        lines.append(f"judged: {visible(report.deploy_target.describe())}")
+    if report.traffic is not None:
+        t = report.traffic
+        lines.append(f"traffic: {t.kind} {visible(t.service)}: {t.action}: {visible(t.message)}")
+        if t.changed:
+            lines.append("  before: " + visible(", ".join(e.text() for e in t.before)))
+            lines.append("  after:  " + visible(", ".join(e.text() for e in t.after)))
     lines.append(f"verdict: {paint(verdict, color)}")
     lines.append(f"exit code: {code} ({exit_meaning(code)})")
     return lines

@@ -375,7 +375,7 @@ class StubRun:
         self._service = service
         self.calls: list[str] = []
 
-    def service(self, name: str, *, deadline: float) -> Service:
+    def service(self, name: str, *, deadline: float, fresh: bool = False) -> Service:
         assert deadline > time.monotonic()
         self.calls.append(name)
         return self._service
@@ -408,7 +408,7 @@ def test_service_without_the_tag_fails() -> None:
     out = run({"service": "netra-backend-staging", "tag": "canary"}, cloud=SimpleNamespace(run=stub))
     assert (out.status, out.summary) == (
         Status.FAIL,
-        "service netra-backend-staging has no traffic tag canary",
+        "service netra-backend-staging has no traffic tag 'canary' (existing tags: none)",
     )
 
 

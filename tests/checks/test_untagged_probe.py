@@ -1,6 +1,7 @@
 """A candidate deployed with --no-traffic: probing the service URL would be answered by
-the old revision, so an untagged probe is refused (ERROR, never a PASS) and a tagged
-probe reaches the candidate itself."""
+the old revision. A probe of the revision being judged goes through the candidate's
+own tag URL (which routes to it alone); with no tag URL it is refused (ERROR, never a
+PASS)."""
 
 from __future__ import annotations
 
@@ -58,8 +59,24 @@ def _run(emu: Any) -> Any:
     return run
 
 
-def test_untagged_health_probe_of_a_no_traffic_candidate_is_an_error() -> None:
+def _untagged(data: dict[str, Any]) -> None:
+    _candidate_without_traffic(data)
+    svc = next(s for s in data["run"]["services"] if s["name"].endswith(f"/services/{SERVICE}"))
+    for key in ("traffic", "trafficStatuses"):
+        svc[key] = [t for t in svc[key] if not t.get("tag")]
+
+
+def test_probe_of_a_no_traffic_candidate_goes_through_its_tag_url() -> None:
+    """No `tag:` in the check: the judged revision (latest created) is reached by its tag URL."""
+    params = {"service": SERVICE, "path": "/health", "expect": {"json": ['version == "1.1.0"']}}
     with serving(edited("s12-healthy", _candidate_without_traffic)) as emu:
+        o = run_once(HttpHealth, params, emu, run=_run(emu))
+    assert o.status is Status.PASS, o.summary
+    assert o.evidence["url"].startswith(CANDIDATE_URL) and o.evidence["revision"] == CANDIDATE
+
+
+def test_probe_of_a_no_traffic_candidate_without_a_tag_is_an_error() -> None:
+    with serving(edited("s12-healthy", _untagged)) as emu:
         o = run_once(HttpHealth, {"service": SERVICE, "path": "/health"}, emu, run=_run(emu))
     assert o.status is Status.ERROR and o.final
     assert CANDIDATE in o.summary and "0%" in o.summary and "tag" in o.summary
@@ -77,8 +94,8 @@ def test_tagged_health_probe_reaches_the_candidate_not_the_old_revision() -> Non
     assert o.status is Status.PASS, o.summary
 
 
-def test_untagged_golden_path_of_a_no_traffic_candidate_is_an_error() -> None:
-    with serving(edited("s12-healthy", _candidate_without_traffic)) as emu:
+def test_golden_path_of_a_no_traffic_candidate_without_a_tag_is_an_error() -> None:
+    with serving(edited("s12-healthy", _untagged)) as emu:
         o = run_once(GoldenPath, {"service": SERVICE, "token_env": "NETRA_E2E_TOKEN"}, emu, run=_run(emu))
     assert o.status is Status.ERROR and CANDIDATE in o.summary
 

@@ -10,6 +10,7 @@ from gate.errors import NotFoundError
 from gate.gcp.cloud import Cloud
 from gate.gcp.facts import Sensitive
 from gate.gcp.transport.connection import Connection
+from gate.model import TrafficEntry
 from tests.gcp.conftest import BASE, LOC, PROJECT, REGION, REVISION, SERVICE, make_world, sent, soon
 
 
@@ -82,11 +83,13 @@ def test_missing_service_is_not_found_naming_it(cloud):
 
 def test_update_traffic_patches_with_the_etag(cloud, emu):
     s = cloud.run.service("netra-backend-staging", deadline=soon())
-    op = cloud.run.update_traffic("netra-backend-staging", REVISION, s.etag, deadline=soon())
+    targets = (TrafficEntry(REVISION, 100), TrafficEntry(None, 0, "latest"))
+    op = cloud.run.update_traffic("netra-backend-staging", targets, s.etag, deadline=soon())
     assert "/operations/" in op
     after = cloud.run.service("netra-backend-staging", deadline=soon(), fresh=True)
-    assert [(t.type, t.revision, t.percent) for t in after.traffic] == [
-        ("TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "netra-backend-staging-00042-abc", 100)
+    assert [(t.type, t.revision, t.percent, t.tag) for t in after.traffic] == [
+        ("TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "netra-backend-staging-00042-abc", 100, None),
+        ("TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", None, 0, "latest"),
     ]
     patch = sent(emu, "run", "PATCH")
     assert len(patch) == 1 and patch[0].query.get("updateMask") == ["traffic"]

@@ -193,3 +193,54 @@ def test_action_yml_passes_every_input_and_exposes_every_output() -> None:
     assert set(action["outputs"]) == set(_outputs("PASS", 0, "", "", ""))
     for name, spec in action["outputs"].items():
         assert spec["value"] == "${{ steps.gate.outputs." + name + " }}"
+
+
+def test_rollback_on_a_dry_run_moves_traffic_back_and_says_so(tmp_path: Path) -> None:
+    r = run_action(
+        tmp_path,
+        world=str(WORLDS / "s1-worker-boot-failure.yaml"),
+        service="netra-backend-staging",
+        **{"rollback-on-fail": "true"},
+    )
+    assert r.code == 1, r.stdout + r.stderr
+    assert r.outputs["rollback"] == "rolled-back" and r.outputs["rolled-back"] == "true"
+    assert r.outputs["promotion"] == "" and r.outputs["promoted"] == "false"
+    report = json.loads(Path(r.outputs["report-path"]).read_text())
+    assert report["traffic"]["revision"] == "netra-backend-staging-00043-s1x"
+    assert [e["revision"] for e in report["traffic"]["after"] if e["percent"]] == [
+        "netra-backend-staging-00042-xq7"
+    ]
+
+
+def test_target_and_rollback_inputs_become_gate_check_flags(tmp_path: Path) -> None:
+    from gate.action.inputs import read_inputs
+    from gate.action.main import check_argv
+
+    env = {
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "INPUT_POLICY": "p.yaml",
+        "INPUT_TAG": "candidate",
+        "INPUT_SERVICE": "netra-backend-staging",
+        "INPUT_PROMOTE": "netra-backend-staging",
+        "INPUT_ROLLBACK_ON_FAIL": "true",
+        "INPUT_ROLLBACK_ON_INCONCLUSIVE": "false",
+    }
+    argv = check_argv(read_inputs(env), tmp_path / "r.json", tmp_path / "j.xml")
+    joined = " ".join(argv)
+    assert (
+        "--tag candidate --service netra-backend-staging --promote netra-backend-staging --rollback-on-fail"
+        in joined
+    )
+    assert "--rollback-on-inconclusive" not in joined
+    assert "--tag candidate" in " ".join(
+        check_argv(
+            read_inputs({**env, "INPUT_TAG": "", "INPUT_PROMOTE_TAG": "candidate"}),
+            tmp_path / "r",
+            tmp_path / "j",
+        )
+    )
+
+
+def test_a_non_boolean_flag_input_is_invalid(tmp_path: Path) -> None:
+    r = run_action(tmp_path, world="s12-healthy", **{"rollback-on-fail": "maybe"})
+    assert r.code == 2 and "`rollback-on-fail` input expects true or false" in r.stdout

@@ -8,8 +8,8 @@ import httpx
 
 from gate.emulator import Fault
 from gate.engine import Engine
-from gate.model import Verdict
-from gate.pipeline.promote import NOT_PROMOTED, REFUSED, promote, target_revision
+from gate.model import DeployTarget, Verdict
+from gate.pipeline.promote import NOT_PROMOTED, REFUSED, judged_revision, promote
 from gate.policy.loader import load_policy
 from gate.runner import RunOptions, open_run
 from tests.pipeline.conftest import (
@@ -42,9 +42,12 @@ def test_pass_moves_traffic_then_second_run_is_idempotent(candidate_world, polic
 
     r = promote_cli(policy_file, env, "--promote-tag", "candidate")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert f"promote {SERVICE}: promoted: 100% of traffic now goes to {NEW}" in r.stderr
+    assert f"promote {SERVICE}: promoted: 100% of traffic now goes to {NEW}; tags kept: candidate" in r.stderr
     after = service_json(emu)
-    assert [(t["revision"], t.get("percent", 0)) for t in after["trafficStatuses"]] == [(NEW, 100)]
+    assert [(t["revision"], t.get("percent", 0), t.get("tag")) for t in after["trafficStatuses"]] == [
+        (NEW, 100, None),
+        (NEW, 0, "candidate"),
+    ]
     sent = patches(emu)
     assert len(sent) == 1 and sent[0].query.get("updateMask") == ["traffic"]
 
@@ -52,7 +55,7 @@ def test_pass_moves_traffic_then_second_run_is_idempotent(candidate_world, polic
     # has 100%, so nothing is sent and the run still exits 0.
     r = promote_cli(policy_file, env)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert f"already-serving: {NEW} already receives 100% of traffic; nothing sent" in r.stderr
+    assert f"already-serving: {NEW} already receives 100% of traffic (pinned); nothing sent" in r.stderr
     assert len(patches(emu)) == 1
 
 
@@ -72,11 +75,11 @@ def test_failing_verdict_leaves_traffic_untouched_and_says_how_to_roll_back(poli
 def test_stale_etag_is_refused_and_traffic_untouched(candidate_world, policy_file, serve_world):
     emu = serve_world(candidate_world)
     policy = load_policy(policy_file)
-    options = RunOptions(env=emulator_env(emu), handle_signals=False)
+    options = RunOptions(env=emulator_env(emu), handle_signals=False, target=DeployTarget(tag="candidate"))
     with open_run(policy, options) as (run, _target):
         report = Engine(policy, run, options.engine).execute()
         assert report.verdict is Verdict.PASS
-        revision = target_revision(run, SERVICE, "candidate")
+        revision = judged_revision(run, SERVICE)
         # A concurrent deploy changes the service after the checks read it.
         current = service_json(emu)
         current["labels"] = {"deployed-by": "someone-else"}
@@ -88,7 +91,7 @@ def test_stale_etag_is_refused_and_traffic_untouched(candidate_world, policy_fil
         )
         assert r.status_code == 200, r.text
         changed = service_json(emu)
-        result = promote(report, policy, run, service=SERVICE, revision=revision)
+        result = promote(run, service=SERVICE, revision=revision)
     assert result.action == REFUSED and result.exit_code == 3
     assert "changed after it was checked" in result.message and "re-run the gate" in result.message
     assert len(patches(emu)) == 1  # only the concurrent deploy's own PATCH
@@ -114,9 +117,11 @@ def test_permission_denied_on_patch_is_exit_3_untouched(candidate_world, policy_
     assert service_json(emu)["traffic"] == before
 
 
-def test_promote_tag_without_promote_is_usage_error(policy_file):
-    r = gate("check", "--policy", str(policy_file), "--promote-tag", "candidate")
-    assert r.returncode == 2 and "--promote-tag needs --promote" in r.stderr
+def test_promote_tag_is_tag_and_cannot_contradict_it(policy_file):
+    r = gate("check", "--policy", str(policy_file), "--promote-tag", "candidate", "--tag", "stable")
+    assert r.returncode == 2 and "--promote-tag candidate contradicts --tag stable" in r.stderr
+    r = gate("check", "--policy", str(policy_file), "--tag", "candidate", "--revision", "x-00001-abc")
+    assert r.returncode == 2 and "either --tag or --revision" in r.stderr
 
 
 def test_not_pass_makes_no_write(candidate_world, policy_file, serve_world):

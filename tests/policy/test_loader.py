@@ -185,3 +185,21 @@ def test_same_library_twice_with_different_vars(tmp_path: Path) -> None:
         f'{tmp_path}/web.yaml:15:9: checks[0].id: duplicate check id "a-ping" (first defined at {tmp_path}/web.yaml:15:5); this one is included at {f}:6:5',
         f'{tmp_path}/web.yaml:21:9: checks[1].id: duplicate check id "a-count" (first defined at {tmp_path}/web.yaml:21:5); this one is included at {f}:6:5',
     ]
+
+
+def test_target_names_the_service_and_the_revision_once(tmp_path: Path) -> None:
+    from gate.model import DeployTarget
+
+    p = tmp_path / "p.yaml"
+    p.write_text(
+        "apiVersion: gate/v1\nproject: p\nregion: r\nvars: {backend: api}\n"
+        "target: {service: '${backend}', tag: candidate}\n"
+        "checks:\n  - {id: a, type: test.ping, with: {url: 'https://x/', expect: 200}}\n"
+    )
+    assert load_policy(p).target == DeployTarget(service="api", tag="candidate", source="policy target")
+    p.write_text(p.read_text().replace("tag: candidate", "tag: candidate, revision: api-00001-abc"))
+    col = p.read_text().splitlines()[4].index("api-00001-abc") + 1
+    assert _errors(p) == [f"{p}:5:{col}: target.revision: give either tag or revision, not both"]
+    p.write_text(p.read_text().replace(", revision: api-00001-abc", ", revison: x"))
+    col = p.read_text().splitlines()[4].index("revison") + 1
+    assert _errors(p) == [f'{p}:5:{col}: target.revison: unknown key "revison" (did you mean "revision"?)']

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -57,12 +58,16 @@ def test_emulator_host_gives_the_same_verdict_as_world(world: str) -> None:
         env=_env(),
     )
     try:
-        assert emu.stdout is not None
-        host = re.search(r"GATE_EMULATOR_HOST=(\S+)", emu.stdout.readline())
-        resolve = re.search(r"GATE_RESOLVE='([^']*)'", emu.stdout.readline())
-        assert host and resolve
-        env = _env(GATE_EMULATOR_HOST=host.group(1), GATE_RESOLVE=resolve.group(1), **load_world(path).env)
-        code_e, doc_e, stderr = _check("--no-fail-fast", "-f", "json", env=env)
+        assert emu.stdout is not None and emu.stderr is not None
+        # The README recipe: every `export` line `gate emulator` prints, and nothing else.
+        assert emu.stderr.readline().startswith("# serving world")  # printed after the exports
+        exported = dict(
+            shlex.split(line)[1].split("=", 1)
+            for line in os.read(emu.stdout.fileno(), 1 << 20).decode().splitlines()
+            if line.startswith("export ")
+        )
+        assert {"GATE_EMULATOR_HOST", "GATE_RESOLVE", *load_world(path).env} == set(exported)
+        code_e, doc_e, stderr = _check("--no-fail-fast", "-f", "json", env=_env(**exported))
     finally:
         emu.send_signal(signal.SIGTERM)
         emu.wait(timeout=10)

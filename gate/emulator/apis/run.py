@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import hashlib
 import json
 import uuid
 from typing import Any
 
-from gate.emulator.state import State, json_body, now_rfc3339, route
+from gate.emulator import run_reconcile as rc
+from gate.emulator.state import State, json_body, route
 from gate.emulator.wire import ApiFailure, Request, Response, paginate
 
 _PARENT = "/v2/projects/{project}/locations/{location}"
@@ -90,25 +92,23 @@ def _etag(service: dict[str, Any]) -> str:
     return '"' + base64.urlsafe_b64encode(digest).decode().rstrip("=") + '"'
 
 
-def _traffic_statuses(service: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for t in service.get("traffic", []):
-        st = dict(t)
-        if st.get("type") == "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST" and not st.get("revision"):
-            st["revision"] = service.get("latestReadyRevision", "").rsplit("/", 1)[-1]
-        out.append(st)
-    return out
-
-
 def _camel(path: str) -> str:
     head, *rest = path.split("_")
     return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
+def _revisions_of(state: State, full_service: str) -> dict[str, dict[str, Any]]:
+    return {
+        str(r["name"]).rsplit("/", 1)[-1]: r
+        for r in state.under("run", "revisions", f"{full_service}/revisions")
+    }
+
+
 @route("run", "PATCH", _PARENT + "/services/{service}", "run.services.update")
 def update_service(state: State, req: Request, project: str, location: str, service: str) -> Response:
-    body = json_body(req)
-    _check_service_body(body)
+    """services.patch: apply the masked fields, create a revision for a new template, route traffic."""
+    body = _canonical(json_body(req))
+    validate_only = req.arg("validateOnly") == "true"
     with state.lock:
         current = _service(state, project, location, service)
         sent = body.get("etag", "")
@@ -121,20 +121,30 @@ def update_service(state: State, req: Request, project: str, location: str, serv
         mask = [m.strip() for m in req.arg("updateMask").split(",") if m.strip()]
         fields = [_camel(m).split(".")[0] for m in mask] or list(_SETTABLE)
         updated = copy.deepcopy(current)
-        if req.arg("validateOnly") != "true":
-            for f in fields:
-                if f not in _SETTABLE:
-                    raise ApiFailure(400, f"Invalid update mask path: '{f}' is not a mutable Service field.")
-                if f in body:
-                    updated[f] = body[f]
-                else:
-                    updated.pop(f, None)
-            updated["generation"] = str(int(updated.get("generation", "0") or 0) + 1)
-            updated["observedGeneration"] = updated["generation"]
-            updated["updateTime"] = now_rfc3339()
-            updated["trafficStatuses"] = _traffic_statuses(updated)
-            updated.pop("etag", None)
-            updated["etag"] = _etag(updated)
+        for f in fields:
+            if f not in _SETTABLE:
+                raise ApiFailure(400, f"Invalid update mask path: '{f}' is not a mutable Service field.")
+            if f in body:
+                updated[f] = copy.deepcopy(body[f])
+            else:
+                updated.pop(f, None)
+        full = str(current["name"])
+        revisions = _revisions_of(state, full)
+        generation = int(updated.get("generation", "0") or 0) + 1
+        created, logs = _new_revision(state, current, updated, revisions, generation, req)
+        if created is not None:
+            revisions[created["name"].rsplit("/", 1)[-1]] = created
+        rc.validate_traffic(updated.get("traffic") or [], revisions)
+        updated["generation"] = str(generation)
+        now = dt.datetime.now(dt.timezone.utc)
+        updated["updateTime"] = rc.rfc3339(now)
+        rc.reconcile(current, updated, created, revisions, now)
+        updated.pop("etag", None)
+        updated["etag"] = _etag(updated)
+        if not validate_only:
+            if created is not None:
+                state.resources.setdefault("run", {}).setdefault("revisions", []).append(created)
+                state.resources.setdefault("logging", {}).setdefault("entries", []).extend(logs)
             current.clear()
             current.update(updated)
         op_name = f"projects/{project}/locations/{location}/operations/{uuid.uuid4()}"
@@ -148,8 +158,37 @@ def update_service(state: State, req: Request, project: str, location: str, serv
     return Response(200, op)
 
 
-def _check_service_body(body: dict[str, Any]) -> None:
+def _new_revision(
+    state: State,
+    current: dict[str, Any],
+    updated: dict[str, Any],
+    revisions: dict[str, dict[str, Any]],
+    generation: int,
+    req: Request,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """A revision when the template changed (or forceNewRevision), as Cloud Run creates it."""
+    template = updated.get("template") or {}
+    # Compared in one canonical form: a world's template is written by hand, the body by a client.
+    was = _canonical({"template": current.get("template") or {}}).get("template", {})
+    if template == was and req.arg("forceNewRevision") != "true":
+        return None, []
+    service = str(current["name"]).rsplit("/", 1)[-1]
+    name = str(template.get("revision") or "") or rc.revision_name(service, generation)
+    if not name.startswith(service + "-"):
+        raise ApiFailure(
+            400,
+            f"template.revision: revision name '{name}' must be prefixed by the service name '{service}-'.",
+        )
+    if name in revisions:
+        raise ApiFailure(409, f"Revision named '{name}' with different configuration already exists.")
+    runtime = state.world.image(rc.ingress_image(template))
+    return rc.create_revision(str(current["name"]), template, name, runtime, dt.datetime.now(dt.timezone.utc))
+
+
+def _canonical(body: dict[str, Any]) -> dict[str, Any]:
+    """The body as the API's JSON: enums by name, whatever ``enum-encoding`` the client used."""
     from google.cloud import run_v2
+    from google.protobuf import json_format
 
     from gate.emulator.protocheck import check
 
@@ -157,6 +196,9 @@ def _check_service_body(body: dict[str, Any]) -> None:
     if problem:
         path, msg = problem
         raise ApiFailure(400, f"Invalid JSON payload received. {'.'.join(map(str, path))}: {msg}")
+    msg = json_format.ParseDict(body, run_v2.Service.pb()(), ignore_unknown_fields=False)
+    out: dict[str, Any] = json_format.MessageToDict(msg)
+    return out
 
 
 @route("run", "GET", _PARENT + "/operations/{operation}", "run.operations.get")

@@ -128,7 +128,7 @@ def service_facts(uri: str | None, tags: Mapping[str, str]) -> Service:
         traffic_statuses=(
             TrafficStatus(type="TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent=100),
             *(
-                TrafficStatus("TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", 0, tag=t, uri=u)
+                TrafficStatus("TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", 0, f"{SERVICE}-00043-{t[:3]}", t, u)
                 for t, u in tags.items()
             ),
         ),
