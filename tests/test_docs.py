@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(r"^```(yaml|yml)([^\n]*)\n(.*?)^```", re.S | re.M)
 WRAP = "apiVersion: gate/v1\nproject: netra-staging\nregion: us-central1\n"
+FILLER_CHECK = "checks:\n  - {id: filler, type: run.revision, with: {service: netra-backend-staging}}\n"
 WORKFLOW_KEYS = {"permissions", "steps", "jobs", "on", "uses", "if", "runs-on", "needs", "gate-verdict"}
 WORLD_KEYS = {
     "run",
@@ -34,8 +35,10 @@ WORLD_KEYS = {
     "secretmanager",
     "logging",
     "networkmanagement",
+    "monitoring",
     "endpoints",
     "faults",
+    "images",
 }
 
 
@@ -101,8 +104,10 @@ def test_example_is_valid(where: str, info: str, body: str, tmp_path: Path) -> N
         problems = _world_fragment({k: v for k, v in data.items()}, tmp_path)
     elif data.get("apiVersion") == "gate/v1":
         problems = _validate_policy_text(body, tmp_path)
-    elif set(data) <= {"include", "checks", "vars", "defaults"}:
-        problems = _validate_policy_text(WRAP + body, tmp_path)
+    elif set(data) <= {"include", "checks", "vars", "defaults", "target"}:
+        # A fragment that shows no checks of its own still needs one to be a valid policy.
+        filler = "" if {"include", "checks"} & set(data) else FILLER_CHECK
+        problems = _validate_policy_text(WRAP + body + filler, tmp_path)
     elif set(data) <= WORLD_KEYS:
         problems = _world_fragment(data, tmp_path)
     else:

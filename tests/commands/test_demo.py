@@ -54,7 +54,7 @@ def check_golden_here(name: str, actual: str) -> None:
 def test_demo_is_short_and_ends_with_what_it_ran(demo: subprocess.CompletedProcess[str]) -> None:
     lines = demo.stdout.splitlines()
     assert len(lines) <= 40, len(lines)
-    assert lines[-1] == "demo: every incident blocked; the healthy deploy passed (12 worlds run)"
+    assert lines[-1] == "demo: every incident blocked; the healthy deploy passed (13 worlds run)"
     assert "Traceback" not in demo.stderr and demo.stderr == ""  # no progress: not a terminal
 
 
