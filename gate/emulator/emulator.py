@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from types import TracebackType
 from typing import Any
@@ -144,18 +145,4 @@ class Emulator:
 
 def _copy(f: Fault) -> Fault:
     # Each run counts a world fault's ``times`` afresh.
-    return Fault(
-        api=f.api,
-        method=f.method,
-        path=f.path,
-        status=f.status,
-        message=f.message,
-        permission=f.permission,
-        delay=f.delay,
-        times=f.times,
-        malformed=f.malformed,
-        drop=f.drop,
-        hang=f.hang,
-        reset=f.reset,
-        empty_page=f.empty_page,
-    )
+    return dataclasses.replace(f, _used=0)
