@@ -37,9 +37,6 @@ class InputError(GateError):
         super().__init__("\n".join(str(d) for d in diagnostics))
 
 
-PolicyError = InputError
-
-
 class UsageError(GateError):
     """Bad flags or arguments (exit code 2)."""
 
