@@ -94,7 +94,7 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = MASK + "@" + netloc.rsplit("@", 1)[1]
-    query = _mask_params(parts.query) if parts.query else ""
+    query = _mask_params(parts.query)
     # OAuth's implicit flow returns access_token=... in the fragment.
     fragment = _mask_params(parts.fragment) if "=" in parts.fragment else parts.fragment
     return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))

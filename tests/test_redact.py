@@ -29,6 +29,12 @@ def test_the_longest_value_is_replaced_first() -> None:
     for order in (["abcd", "abcd1234"], ["abcd1234", "abcd"]):
         r = Redactor(order)
         assert r.text("v=abcd1234 w=abcd") == f"v={MASK} w={MASK}"
+    # By length, not by name: "xyz9" sorts after "axyz9b" but is replaced after it.
+    assert Redactor(["xyz9", "axyz9b"]).text("k=axyz9b") == f"k={MASK}"
+
+
+def test_the_mask_is_three_stars() -> None:
+    assert Redactor(["s3cr3t"]).text("s3cr3t") == "***"
 
 
 def test_values_shorter_than_the_minimum_are_not_registered() -> None:
@@ -129,6 +135,7 @@ def test_credential_pairs_in_free_text(text: str, want: str) -> None:
         ),
         ("https://h/?SESSION_ID=abc", f"https://h/?SESSION_ID={MASK}"),
         ("https://h/cb#access_token=abc&type=bearer", f"https://h/cb#access_token={MASK}&type=bearer"),
+        ("https://h/cb#code=abc&state=x", f"https://h/cb#code={MASK}&state=x"),
         ("https://h/?auth=abc&page=2", f"https://h/?auth={MASK}&page=2"),
         ("https://h/?monkey=abc&code", "https://h/?monkey=abc&code"),
         ("https://h/?x%2Dapi%2Dkey=abc", f"https://h/?x%2Dapi%2Dkey={MASK}"),
