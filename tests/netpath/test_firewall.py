@@ -131,6 +131,7 @@ def test_protocol_matches(
         (rule("src-half", source_ranges=("10.1.0.0/29",)), "maybe"),
         (rule("src-any", source_ranges=("10.9.0.0/16", "10.1.0.0/20")), "yes"),
         (rule("src-v6", source_ranges=("fd00::/8",)), "no"),
+        (rule("src-host-bits", source_ranges=("10.1.3.4/16",)), "yes"),  # as the API may hold them
         (rule("sa-src-out", target_service_accounts=(SA,), source_ranges=("10.9.0.0/16",)), "no"),
         (rule("sa-src-in", target_service_accounts=(SA,), source_ranges=("10.1.0.0/16",)), "maybe"),
     ],
@@ -138,6 +139,11 @@ def test_protocol_matches(
 def test_which_rules_apply(r: FwRule, applies: str) -> None:
     want = {"yes": nfw._Applies.YES, "no": nfw._Applies.NO, "maybe": nfw._Applies.MAYBE}[applies]
     assert nfw._applies(r, IP, 6379, "tcp", CONNECTOR) is want
+
+
+def test_the_sender_range_may_have_host_bits_set() -> None:
+    src = Source("10.1.0.5/28", CONNECTOR.tags)
+    assert nfw._applies(rule("src", source_ranges=("10.1.0.0/16",)), IP, 6379, "tcp", src) is nfw._Applies.YES
 
 
 def test_a_source_range_rule_is_uncertain_when_the_sender_range_is_unknown() -> None:
@@ -229,6 +235,21 @@ def test_firewall_hop_allowed_names_the_rule() -> None:
         "egress to 10.166.204.83:6379/tcp allowed by allow-redis (priority 900) on vpc-a; "
         "matching rules: allow-redis (allow p900)",
     )
+
+
+def test_firewall_hop_judges_the_packet_it_is_given() -> None:
+    rules = [
+        rule("deny-elsewhere", "deny", 10, destination_ranges=("10.0.0.0/24",)),
+        rule("deny-db-tag", "deny", 20, target_tags=("db",)),
+        rule("deny-other-port", "deny", 30, rules=(("tcp", ("5432",)),)),
+        rule("allow-connectors", priority=40, target_tags=("vpc-connector",)),
+    ]
+    hop = nfw.firewall_hop(rules, IP, 6379, CONNECTOR, "vpc-a")
+    assert hop.state is HopState.OK and "allowed by allow-connectors (priority 40)" in hop.detail
+    other = nfw.firewall_hop(rules, ipaddress.IPv4Address("10.0.0.9"), 6379, CONNECTOR, "vpc-a")
+    assert other.state is HopState.BROKEN and "deny-elsewhere" in other.detail
+    db = nfw.firewall_hop(rules, IP, 6379, Source("10.1.0.0/28", frozenset({"db"})), "vpc-a")
+    assert db.state is HopState.BROKEN and "deny-db-tag" in db.detail
 
 
 def test_firewall_hop_implied_allow_lists_no_rule() -> None:

@@ -144,7 +144,53 @@ REDACT_EDITS = _edits(
     ("url param: not after ?", 'r"([?&#])(', 'r"([&#])('),
 )
 
-EDITS: tuple[Edit, ...] = REDACT_EDITS
+_HOPS, _FIREWALL, _DEST = "gate/netpath/hops.py", "gate/netpath/firewall.py", "gate/netpath/destination.py"
+NETPATH_EDITS = (
+    *_edits(
+        _HOPS,
+        ("no 10/8", '("10.0.0.0/8", ', "("),
+        ("no 172.16/12", '"172.16.0.0/12", ', ""),
+        ("172.16/11", '"172.16.0.0/12"', '"172.16.0.0/11"'),
+        ("172.16/13", '"172.16.0.0/12"', '"172.16.0.0/13"'),
+        ("no 192.168/16", '"192.168.0.0/16", ', ""),
+        ("192.168/17", '"192.168.0.0/16"', '"192.168.0.0/17"'),
+        ("no 100.64/10 (RFC 6598)", ', "100.64.0.0/10")', ")"),
+        ("100.64/9", '"100.64.0.0/10"', '"100.64.0.0/9"'),
+        ("100.64/11", '"100.64.0.0/10"', '"100.64.0.0/11"'),
+        ("implied egress priority", "IMPLIED_EGRESS_PRIORITY = 65535", "IMPLIED_EGRESS_PRIORITY = 65534"),
+        (
+            "PSA peering name",
+            'PSA_PEERING = "servicenetworking-googleapis-com"',
+            'PSA_PEERING = "servicenetworking"',
+        ),
+        ("Redis peering prefix", 'REDIS_PEERING_PREFIX = "redis-peer-"', 'REDIS_PEERING_PREFIX = "redis-"'),
+        ("7 uncertain rules", "MAX_UNCERTAIN_RULES = 8", "MAX_UNCERTAIN_RULES = 7"),
+        ("9 uncertain rules", "MAX_UNCERTAIN_RULES = 8", "MAX_UNCERTAIN_RULES = 9"),
+        ("hop state ok", 'OK = "ok"', 'OK = "OK"'),
+        ("hop state broken", 'BROKEN = "broken"', 'BROKEN = "BROKEN"'),
+        ("hop state unknown", 'UNKNOWN = "unknown"', 'UNKNOWN = "UNKNOWN"'),
+        ("hop remediation default", '    remediation: str = ""\n', '    remediation: str = "?"\n'),
+        ("peering details default", '    state_details: str = ""', '    state_details: str = "?"'),
+    ),
+    *_edits(
+        _FIREWALL,
+        ("tcp is not 6", '"tcp": "6"', '"tcp": "7"'),
+        ("udp is not 17", '"udp": "17"', '"udp": "18"'),
+        ("icmp is not 1", '"icmp": "1"', '"icmp": "2"'),
+        ("rules enabled by default", "    disabled: bool = False", "    disabled: bool = True"),
+    ),
+    *_edits(
+        _DEST,
+        ("postgres port", '"POSTGRES": 5432', '"POSTGRES": 5433'),
+        ("mysql port", '"MYSQL": 3306', '"MYSQL": 3307'),
+        ("sqlserver port", '"SQLSERVER": 1433', '"SQLSERVER": 1434'),
+        ("no postgres", '"POSTGRES": 5432, ', ""),
+        ("no mysql", '"MYSQL": 3306, ', ""),
+        ("no sqlserver", ', "SQLSERVER": 1433', ""),
+    ),
+)
+
+EDITS: tuple[Edit, ...] = (*REDACT_EDITS, *NETPATH_EDITS)
 
 EQUIVALENT: tuple[Equivalent, ...] = (
     Equivalent(
@@ -152,5 +198,40 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "_mask_params",
         'return urlencode([(k, MASK if CREDENTIAL_PARAMS.match(k) else v) for k, v in pairs], safe="XX*XX")',
         "adds only 'X' to the safe characters, and urlencode never escapes a letter",
+    ),
+    Equivalent(
+        _HOPS,
+        "contains",
+        "net = ipaddress.ip_network(cidr, strict=None)",
+        "strict=None is as falsy as strict=False",
+    ),
+    *(
+        Equivalent(
+            _FIREWALL,
+            "protocol_matches",
+            f"want = {{protocol.lower(), _PROTOCOL_NUMBERS.get(protocol.lower(), {default})}}",
+            "the default is used only for a protocol without a known number, and gate asks about tcp only",
+        )
+        for default in ("None", "", '"XXXX"')
+    ),
+    Equivalent(_FIREWALL, "_applies", "maybe = None", "None is as falsy as False, the only use of maybe"),
+    *(
+        Equivalent(_FIREWALL, "_source_overlap", line, "strict=None is as falsy as strict=False")
+        for line in (
+            "src = ipaddress.ip_network(cidr, strict=None)",
+            "nets = [ipaddress.ip_network(r, strict=None) for r in ranges]",
+        )
+    ),
+    Equivalent(
+        _FIREWALL,
+        "evaluate_egress",
+        "for n in range(len(maybe) + 2)",
+        "combinations of more rules than there are yield nothing",
+    ),
+    Equivalent(
+        _FIREWALL,
+        "evaluate_egress",
+        'rules: Sequence[FwRule], ip: IPv4, port: int, src: Source, protocol: str = "TCP"',
+        "protocol_matches lower-cases the protocol",
     ),
 )
