@@ -140,7 +140,7 @@ def run_edits(target: Target, ws: Path) -> list[Mutant]:
         if r.returncode not in (0, 1):  # not a test failure: pytest itself could not run
             raise SystemExit(f"edit {edit.what!r}: pytest exited {r.returncode}:\n{r.stdout[-2000:]}")
         status = "killed" if r.returncode == 1 else "survived"
-        out.append(Mutant(f"edit: {edit.what}", "", status, [edit.new.strip()]))
+        out.append(Mutant(f"edit: {edit.what}", edit.function, status, [edit.new.strip()]))
     return out
 
 

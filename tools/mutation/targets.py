@@ -17,12 +17,16 @@ class Target:
 
 @dataclass(frozen=True)
 class Edit:
-    """A mutant of module-level code, which mutmut 3 does not mutate: ``old`` becomes ``new``."""
+    """A mutant of code mutmut 3 does not mutate (module level, class bodies, properties).
+
+    ``old`` (exactly once in ``file``) becomes ``new``.
+    """
 
     file: str
     what: str
     old: str
     new: str
+    function: str = ""  # a property's name ("Report.verdict") when the edit is inside one
 
 
 @dataclass(frozen=True)
@@ -54,13 +58,13 @@ TARGETS: tuple[Target, ...] = (
         ("gate/model.py",),
         ("tests/test_model.py",),
         0.90,
-        subsets=(("verdict", ("Report.verdict", "Report.exit_code"), 1.0),),
+        subsets=(("verdict", ("Report.verdict", "Report.exit_code", "CheckResult.blocking"), 1.0),),
     ),
 )
 
 
-def _edits(file: str, *changes: tuple[str, str, str]) -> tuple[Edit, ...]:
-    return tuple(Edit(file, what, old, new) for what, old, new in changes)
+def _edits(file: str, *changes: tuple[str, str, str], function: str = "") -> tuple[Edit, ...]:
+    return tuple(Edit(file, what, old, new, function) for what, old, new in changes)
 
 
 _REDACT = "gate/redact.py"
@@ -190,7 +194,164 @@ NETPATH_EDITS = (
     ),
 )
 
-EDITS: tuple[Edit, ...] = (*REDACT_EDITS, *NETPATH_EDITS)
+SQL_TIERS_EDITS = _edits(
+    "gate/checks/sql_tiers.py",
+    ("MiB is 1000 * 1000", "MIB = 1024 * 1024", "MIB = 1000 * 1000"),
+    ("f1-micro vCPU", '"db-f1-micro": (0.2, 614)', '"db-f1-micro": (0.25, 614)'),
+    ("f1-micro memory", '"db-f1-micro": (0.2, 614)', '"db-f1-micro": (0.2, 615)'),
+    ("g1-small vCPU", '"db-g1-small": (0.5, 1740)', '"db-g1-small": (0.6, 1740)'),
+    ("g1-small memory", '"db-g1-small": (0.5, 1740)', '"db-g1-small": (0.5, 1741)'),
+    ("no f1-micro", '{"db-f1-micro": (0.2, 614), ', "{"),
+    ("no g1-small", ', "db-g1-small": (0.5, 1740)}', "}"),
+    ("custom: no end anchor", r'-(\d+)-(\d+)$"', r'-(\d+)-(\d+)"'),
+    ("n1-standard per vCPU", '(\\d+)$"): 3840', '(\\d+)$"): 3841'),
+    ("n1-highmem per vCPU", '(\\d+)$"): 6656', '(\\d+)$"): 6657'),
+    ("perf-optimized per vCPU", '(\\d+)$"): 8192', '(\\d+)$"): 8193'),
+    ("no n1-standard", '    re.compile(r"^db-n1-standard-(\\d+)$"): 3840,\n', ""),
+    ("no n1-highmem", '    re.compile(r"^db-n1-highmem-(\\d+)$"): 6656,\n', ""),
+    ("no perf-optimized", '    re.compile(r"^db-perf-optimized-N-(\\d+)$"): 8192,\n', ""),
+    ("families: no end anchor", 'standard-(\\d+)$"', 'standard-(\\d+)"'),
+    ("trailing vCPU: case-sensitive", ", re.IGNORECASE)", ")"),
+    ("trailing vCPU: no end anchor", '+?-(\\d+)$"', '+?-(\\d+)"'),
+)
+
+_MODEL = "gate/model.py"
+MODEL_EDITS = _edits(
+    _MODEL,
+    *(
+        (f"status {v}", f'    {v} = "{v}"', f'    {v} = "{v.lower()}"')
+        for v in ("WARN", "ERROR", "SKIP", "CANCELLED")
+    ),
+    ("severity block", 'BLOCK = "block"', 'BLOCK = "BLOCK"'),
+    ("severity warn", 'WARN = "warn"', 'WARN = "WARN"'),
+    ("verdict inconclusive", 'INCONCLUSIVE = "INCONCLUSIVE"', 'INCONCLUSIVE = "inconclusive"'),
+    ("verdict interrupted", 'INTERRUPTED = "INTERRUPTED"', 'INTERRUPTED = "interrupted"'),
+    ("exit pass", "    PASS = 0", "    PASS = 4"),
+    ("exit fail", "    FAIL = 1\n", "    FAIL = 5\n"),
+    ("exit usage", "    USAGE = 2", "    USAGE = 6"),
+    ("exit inconclusive", "    INCONCLUSIVE = 3", "    INCONCLUSIVE = 7"),
+    ("exit SIGINT", "INTERRUPTED = 130", "INTERRUPTED = 131"),
+    ("exit SIGTERM", "TERMINATED = 143", "TERMINATED = 144"),
+    ("timeout 10s", "timeout: float = 10.0", "timeout: float = 11.0"),
+    ("interval 5s", "interval: float = 5.0", "interval: float = 6.0"),
+    ("deadline 0", "deadline: float = 0.0", "deadline: float = 1.0"),
+    ("successes 1", "successes: int = 1", "successes: int = 2"),
+    (
+        "check severity warn",
+        "    severity: Severity = Severity.BLOCK",
+        "    severity: Severity = Severity.WARN",
+    ),
+    ("policy source", 'source: str = "<memory>"', 'source: str = ""'),
+    ("policy apiVersion", 'api_version: str = "gate/v1"', 'api_version: str = "gate/v2"'),
+    ("outcome final", "    final: bool = False", "    final: bool = True"),
+    ("result duration", "    duration: float = 0.0\n    metrics", "    duration: float = 1.0\n    metrics"),
+    ("report target", '    target: str = ""', '    target: str = "google"'),
+)
+
+# mutmut 3.8 skips @property bodies: the verdict logic is mutated here.
+VERDICT_EDITS = (
+    *_edits(
+        _MODEL,
+        ("interrupted: not", "        if self.interrupted_by:", "        if not self.interrupted_by:"),
+        ("interrupted: no early return", "            return Verdict.INTERRUPTED\n", "            pass\n"),
+        ("advisory checks count", "for r in self.results if r.blocking]", "for r in self.results]"),
+        (
+            "only advisory checks count",
+            "for r in self.results if r.blocking]",
+            "for r in self.results if not r.blocking]",
+        ),
+        ("any FAIL -> all FAIL", "if any(r.status is Status.FAIL", "if all(r.status is Status.FAIL"),
+        ("FAIL -> ERROR", "if any(r.status is Status.FAIL", "if any(r.status is Status.ERROR"),
+        ("FAIL: is not", "if any(r.status is Status.FAIL", "if any(r.status is not Status.FAIL"),
+        (
+            "FAIL -> INCONCLUSIVE",
+            "            return Verdict.FAIL\n",
+            "            return Verdict.INCONCLUSIVE\n",
+        ),
+        ("no blocking check passes", "if blocking and all(", "if all("),
+        ("and -> or", "if blocking and all(", "if blocking or all("),
+        ("all PASS -> any PASS", "all(r.status is Status.PASS", "any(r.status is Status.PASS"),
+        ("PASS: is not", "all(r.status is Status.PASS", "all(r.status is not Status.PASS"),
+        (
+            "PASS -> INCONCLUSIVE",
+            "            return Verdict.PASS\n",
+            "            return Verdict.INCONCLUSIVE\n",
+        ),
+        ("otherwise PASS", "        return Verdict.INCONCLUSIVE\n", "        return Verdict.PASS\n"),
+        function="Report.verdict",
+    ),
+    *_edits(
+        _MODEL,
+        (
+            "interrupted: is not",
+            "if verdict is Verdict.INTERRUPTED:",
+            "if verdict is not Verdict.INTERRUPTED:",
+        ),
+        ("SIGTERM -> SIGINT", '== "SIGTERM"', '== "SIGINT"'),
+        ("SIGTERM: !=", '== "SIGTERM"', '!= "SIGTERM"'),
+        ("130 and 143 swapped", "ExitCode.TERMINATED if", "ExitCode.INTERRUPTED if"),
+        ("PASS exits 1", "Verdict.PASS: ExitCode.PASS", "Verdict.PASS: ExitCode.FAIL"),
+        ("FAIL exits 3", "Verdict.FAIL: ExitCode.FAIL", "Verdict.FAIL: ExitCode.INCONCLUSIVE"),
+        (
+            "INCONCLUSIVE exits 0",
+            "Verdict.INCONCLUSIVE: ExitCode.INCONCLUSIVE",
+            "Verdict.INCONCLUSIVE: ExitCode.PASS",
+        ),
+        function="Report.exit_code",
+    ),
+    *_edits(
+        _MODEL,
+        (
+            "a check's blocking: is not",
+            "    source: SourceRef | None = None\n\n    @property\n    def blocking(self) -> bool:\n"
+            "        return self.severity is Severity.BLOCK",
+            "    source: SourceRef | None = None\n\n    @property\n    def blocking(self) -> bool:\n"
+            "        return self.severity is not Severity.BLOCK",
+        ),
+        function="CheckSpec.blocking",
+    ),
+    *_edits(
+        _MODEL,
+        (
+            "a result's blocking: is not",
+            '    description: str = ""\n\n    @property\n    def blocking(self) -> bool:\n'
+            "        return self.severity is Severity.BLOCK",
+            '    description: str = ""\n\n    @property\n    def blocking(self) -> bool:\n'
+            "        return self.severity is not Severity.BLOCK",
+        ),
+        function="CheckResult.blocking",
+    ),
+    *_edits(
+        _MODEL,
+        (
+            "line and col swapped",
+            'f"{self.file}:{self.line}:{self.col}"',
+            'f"{self.file}:{self.col}:{self.line}"',
+        ),
+        function="SourceRef.__str__",
+    ),
+)
+
+TIER_KEY_EDITS = _edits(
+    "gate/checks/sql_tiers.py",
+    (
+        "unknown vCPU orders",
+        "        if self.vcpu is None:\n            raise",
+        "        if self.vcpu is not None:\n            raise",
+    ),
+    ("shared above dedicated", "(0 if self.shared else 1,", "(1 if self.shared else 0,"),
+    ("memory before vCPUs", "self.vcpu, self.memory_mib)", "self.memory_mib, self.vcpu)"),
+    function="TierSize.key",
+)
+
+EDITS: tuple[Edit, ...] = (
+    *REDACT_EDITS,
+    *TIER_KEY_EDITS,
+    *NETPATH_EDITS,
+    *SQL_TIERS_EDITS,
+    *MODEL_EDITS,
+    *VERDICT_EDITS,
+)
 
 EQUIVALENT: tuple[Equivalent, ...] = (
     Equivalent(
