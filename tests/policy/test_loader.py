@@ -185,3 +185,19 @@ def test_same_library_twice_with_different_vars(tmp_path: Path) -> None:
         f'{tmp_path}/web.yaml:15:9: checks[0].id: duplicate check id "a-ping" (first defined at {tmp_path}/web.yaml:15:5); this one is included at {f}:6:5',
         f'{tmp_path}/web.yaml:21:9: checks[1].id: duplicate check id "a-count" (first defined at {tmp_path}/web.yaml:21:5); this one is included at {f}:6:5',
     ]
+
+
+def test_the_documented_defaults(tmp_path: Path) -> None:
+    # docs/POLICY.md: severity block, timeout 10s, retry interval 5s, deadline 0s (one attempt), successes 1.
+    f = tmp_path / "p.yaml"
+    f.write_text(
+        "apiVersion: gate/v1\nkind: Policy\nproject: p\nregion: r\nchecks:\n"
+        "  - {id: a, type: test.ping, with: {url: 'https://x.example/'}}\n"
+        "  - {id: b, type: test.ping, timeout: 2s, retry: {deadline: 1m}, with: {url: 'https://x.example/'}}\n",
+        encoding="utf-8",
+    )
+    a, b = load_policy(f).checks
+    assert a.timing == Timing(timeout=10.0, interval=5.0, deadline=0.0, successes=1)
+    assert (a.severity, a.needs, a.description) == (Severity.BLOCK, (), "")
+    # Per key: the rest keep their defaults.
+    assert b.timing == Timing(timeout=2.0, interval=5.0, deadline=60.0, successes=1)
