@@ -71,12 +71,10 @@ class ApiError(GateError):
         super().__init__(self._format())
 
     def _format(self) -> str:
-        parts = [f"{self.api}:"]
-        if self.code is not None:
-            parts.append(f"HTTP {self.code}")
+        parts = [f"HTTP {self.code}"] if self.code is not None else []
         if self.status:
             parts.append(self.status)
-        head = " ".join(parts)
+        head = f"{self.api}: {' '.join(parts)}" if parts else self.api
         tail = [self.detail] if self.detail else []
         if self.resource:
             tail.append(f"resource {self.resource}")

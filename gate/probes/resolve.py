@@ -18,7 +18,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 @dataclass(frozen=True)
 class Rewritten:
     url: str  # where to connect
-    host: str  # the Host header to send (the original authority)
+    host: str  # the Host header to send: the original host[:port], never its user:password@
     original: str  # the URL as written, for reports
 
 
@@ -57,6 +57,7 @@ class Resolver:
 
     def rewrite(self, url: str) -> Rewritten:
         p = urlsplit(url)
+        authority = p.netloc.rpartition("@")[2]
         scheme, host, port = _origin(url)
         for (r_scheme, r_host, r_port), base in self._rules:
             if r_scheme != scheme or r_port != port:
@@ -65,5 +66,5 @@ class Resolver:
                 b = urlsplit(base)
                 path = (b.path.rstrip("/") + p.path) if b.path else p.path
                 local = urlunsplit((b.scheme, b.netloc, path, p.query, ""))
-                return Rewritten(local, p.netloc, url)
-        return Rewritten(url, p.netloc, url)
+                return Rewritten(local, authority, url)
+        return Rewritten(url, authority, url)
