@@ -7,6 +7,7 @@ Usage::
     with serve({"/health": json_body({"status": "healthy"}), "/slow": hang()}) as base:
         httpx.get(base + "/health")          # base is "http://127.0.0.1:PORT"
         base.requests                         # what the server received, in order
+        base.arrived.wait(5)                  # an Event: set once a request has arrived
 
 A route is matched on the path without the query string; ``"*"`` matches any
 path not listed (unknown paths otherwise get 404). Behaviours are small frozen
@@ -56,6 +57,7 @@ class BaseURL(str):
 
     requests: list[Received]
     port: int
+    arrived: threading.Event  # set when the first request has been read (wait on it, never sleep)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     routes: Mapping[str, Behaviour]
     received: list[Received]
+    arrived: threading.Event
     stopping: threading.Event
     lock: threading.Lock
 
@@ -147,6 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.received.append(
                 Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
+        self.server.arrived.set()
         path = self.path.split("?", 1)[0]
         behaviour = self.server.routes.get(path) or self.server.routes.get("*")
         if behaviour is None:
@@ -229,6 +233,7 @@ def serve(
     server = _Server(("127.0.0.1", 0), _Handler)
     server.routes = dict(routes)
     server.received = []
+    server.arrived = threading.Event()
     server.stopping = threading.Event()
     server.lock = threading.Lock()
     scheme = "http"
@@ -244,6 +249,7 @@ def serve(
     thread.start()
     base = BaseURL(f"{scheme}://127.0.0.1:{port}")
     base.requests = server.received
+    base.arrived = server.arrived
     base.port = port
     try:
         yield base

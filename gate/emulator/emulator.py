@@ -128,6 +128,17 @@ class Emulator:
         if self._api is not None:
             with self._api.records_lock:
                 self._api.records.clear()
+                self._api.arrivals = 0
+
+    def wait_for_arrivals(self, count: int, timeout: float) -> bool:
+        """Whether ``count`` API requests have arrived (since start or ``clear_requests``)
+        within ``timeout`` seconds; a request counts as soon as it is read, before a
+        fault's delay or hang, so a test can wait for "in flight" on an event."""
+        if self._api is None:
+            raise RuntimeError("emulator not started")
+        api = self._api
+        with api.arrived:
+            return api.arrived.wait_for(lambda: api.arrivals >= count, timeout)
 
     def add_fault(self, fault: Fault) -> None:
         self._faults.add(fault)
