@@ -192,12 +192,9 @@ def row_concurrency(tmp: Path, repeats: int) -> tuple[list[Row], dict[str, Any]]
     return rows, {"critical_path": cp, "chains": chains}
 
 
-def row_startup(tmp: Path, repeats: int) -> Row:
+def row_startup(repeats: int) -> Row:
     k = max(5, repeats)
-    policies = ROOT / "policies"
     target = "policies/"
-    if not any(policies.glob("*.yaml")):  # the lead's policy not written yet: validate ours
-        target = str(fx.write_policy(tmp / "validate", 8).parent)
     base = [timed_subprocess([sys.executable, "-c", "import click"])[0] for _ in range(k)]
     helps = [timed_subprocess([*GATE, "--help"])[0] for _ in range(k)]
     validates = [timed_subprocess([*GATE, "validate", target])[0] for _ in range(k)]
@@ -360,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("concurrency", lambda: row_concurrency(tmp, repeats)[0]),
-        ("startup", lambda: [row_startup(tmp, repeats)]),
+        ("startup", lambda: [row_startup(repeats)]),
         ("scale", lambda: [row_scale(tmp, sizes, 1 if args.quick else 3)]),
         ("fail-fast", lambda: [row_fail_fast(tmp, 1 if args.quick else 3)]),
         ("overhead", lambda: [row_overhead(tmp, trivial, repeats)]),

@@ -7,7 +7,6 @@ when invoked, so ``gate --help`` imports no Google client.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 from typing import Any
 
@@ -45,21 +44,13 @@ SHORT_HELP: dict[str, str] = {
 }
 
 
-def _available() -> list[str]:
-    out = []
-    for name, target in COMMANDS.items():
-        if importlib.util.find_spec(target.split(":")[0]) is not None:
-            out.append(name)
-    return out
-
-
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return _available()
+        return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
-        if target is None or cmd_name not in _available():
+        if target is None:
             return None
         module_name, _, attr = target.partition(":")
         command: click.Command = getattr(importlib.import_module(module_name), attr)

@@ -37,9 +37,6 @@ class InputError(GateError):
         super().__init__("\n".join(str(d) for d in diagnostics))
 
 
-PolicyError = InputError
-
-
 class UsageError(GateError):
     """Bad flags or arguments (exit code 2)."""
 
@@ -74,12 +71,10 @@ class ApiError(GateError):
         super().__init__(self._format())
 
     def _format(self) -> str:
-        parts = [f"{self.api}:"]
-        if self.code is not None:
-            parts.append(f"HTTP {self.code}")
+        parts = [f"HTTP {self.code}"] if self.code is not None else []
         if self.status:
             parts.append(self.status)
-        head = " ".join(parts)
+        head = f"{self.api}: {' '.join(parts)}" if parts else self.api
         tail = [self.detail] if self.detail else []
         if self.resource:
             tail.append(f"resource {self.resource}")

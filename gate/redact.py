@@ -1,8 +1,9 @@
 """Keep secrets out of every output.
 
 Two defences: values registered during the run (header values, tokens, env
-values a check read) are replaced wherever they appear, and shapes that look
-like credentials (bearer tokens, JWTs, credential query parameters, the
+values a check read) are replaced wherever they appear, longest first, and
+shapes that look like credentials (bearer tokens, JWTs, credential query
+parameters and ``user:password@`` in URLs, ``password=...`` pairs, the
 ``jwt.<token>`` subprotocol) are masked even if nobody registered them.
 """
 
@@ -12,7 +13,7 @@ import re
 import threading
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
 
@@ -27,6 +28,8 @@ _PATTERNS = [
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), MASK),
     # the jwt.<token> WebSocket subprotocol
     (re.compile(r"\bjwt\.[A-Za-z0-9._~+/=-]{4,}"), "jwt." + MASK),
+    # user:password@ in a URL quoted in free text (an exception message, a redirect)
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@\"'<>?#]+@"), r"\1" + MASK + "@"),
     # key=value pairs whose key looks like a credential, in free text or query strings
     (
         re.compile(
@@ -38,6 +41,15 @@ _PATTERNS = [
         r"\1\2\3" + MASK,
     ),
 ]
+# A query or fragment parameter in free text: masked when its name is a CREDENTIAL_PARAMS name.
+_URL_PARAM = re.compile(r"([?&#])([^=&#\s\"'<>]+)=([^&#\s\"'<>]+)")
+MIN_LENGTH = 4  # shorter registered values would mask ordinary words; they are not credentials anyway
+
+
+def _mask_url_param(m: re.Match[str]) -> str:
+    if not CREDENTIAL_PARAMS.match(unquote_plus(m.group(2))):
+        return m.group(0)
+    return f"{m.group(1)}{m.group(2)}={MASK}"
 
 
 class Redactor:
@@ -48,8 +60,7 @@ class Redactor:
             self.add(v)
 
     def add(self, value: str | None) -> None:
-        # Very short values would mask ordinary words; they are not credentials anyway.
-        if value and len(value) >= 4:
+        if value and len(value) >= MIN_LENGTH:
             with self._lock:
                 self._values.add(value)
 
@@ -61,7 +72,7 @@ class Redactor:
                 s = s.replace(v, MASK)
         for pattern, repl in _PATTERNS:
             s = pattern.sub(repl, s)
-        return s
+        return _URL_PARAM.sub(_mask_url_param, s)
 
     def deep(self, value: Any) -> Any:
         """Redact every string inside JSON-like data (keys are left alone)."""
@@ -83,8 +94,12 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = MASK + "@" + netloc.rsplit("@", 1)[1]
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, MASK if CREDENTIAL_PARAMS.match(k) else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    query = _mask_params(parts.query)
+    # OAuth's implicit flow returns access_token=... in the fragment.
+    fragment = _mask_params(parts.fragment) if "=" in parts.fragment else parts.fragment
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+
+
+def _mask_params(qs: str) -> str:
+    pairs = parse_qsl(qs, keep_blank_values=True)
+    return urlencode([(k, MASK if CREDENTIAL_PARAMS.match(k) else v) for k, v in pairs], safe="*")

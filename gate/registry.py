@@ -7,7 +7,6 @@ type module must not import a Google client at import time.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,17 +39,7 @@ def unregister(name: str) -> None:
 
 
 def names() -> list[str]:
-    return sorted(set(_available_builtin()) | set(_extra))
-
-
-def _available_builtin() -> list[str]:
-    # A built-in whose module is not written yet is simply not offered.
-    out = []
-    for name, target in BUILTIN.items():
-        module = target.split(":")[0]
-        if importlib.util.find_spec(module) is not None:
-            out.append(name)
-    return out
+    return sorted(set(BUILTIN) | set(_extra))
 
 
 def get(name: str) -> type[CheckType]:
@@ -62,13 +51,7 @@ def get(name: str) -> type[CheckType]:
     if target is None:
         raise KeyError(name)
     module_name, _, attr = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name == module_name:
-            raise KeyError(name) from None
-        raise
-    cls: type[CheckType] = getattr(module, attr)
+    cls: type[CheckType] = getattr(importlib.import_module(module_name), attr)
     _loaded[name] = cls
     return cls
 

@@ -7,6 +7,7 @@ Usage::
     with serve({"/health": json_body({"status": "healthy"}), "/slow": hang()}) as base:
         httpx.get(base + "/health")          # base is "http://127.0.0.1:PORT"
         base.requests                         # what the server received, in order
+        base.arrived.wait(5)                  # an Event: set once a request has arrived
 
 A route is matched on the path without the query string; ``"*"`` matches any
 path not listed (unknown paths otherwise get 404). Behaviours are small frozen
@@ -20,7 +21,6 @@ objects built by the functions below:
 - ``hang()`` reads the request and never answers (released when the server stops).
 - ``close_mid_response(sent, declared)`` sends ``sent`` body bytes of ``declared``, then closes.
 - ``echo(status)`` answers JSON ``{method, path, headers, body}`` of the request it got.
-- ``sequence(*behaviours)`` answers with each in turn, then repeats the last (polling tests).
 
 ``serve(routes, tls=(certfile, keyfile))`` serves HTTPS; ``self_signed_cert(dir)``
 makes a certificate for 127.0.0.1/localhost (None if neither ``cryptography``
@@ -37,9 +37,8 @@ import socket
 import ssl
 import subprocess
 import threading
-import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -58,6 +57,7 @@ class BaseURL(str):
 
     requests: list[Received]
     port: int
+    arrived: threading.Event  # set when the first request has been read (wait on it, never sleep)
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,6 @@ class Behaviour:
     delay: float = 0.0
     rate: float = 1.0  # trickle: bytes per second
     size: int = 0  # huge: body size; close_mid_response: declared length
-    steps: tuple[Behaviour, ...] = ()
-    counter: list[int] = field(default_factory=lambda: [0], compare=False)
 
 
 def respond(
@@ -125,15 +123,12 @@ def echo(status: int = 200) -> Behaviour:
     return Behaviour("echo", status=status)
 
 
-def sequence(*steps: Behaviour) -> Behaviour:
-    return Behaviour("sequence", steps=steps)
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     routes: Mapping[str, Behaviour]
     received: list[Received]
+    arrived: threading.Event
     stopping: threading.Event
     lock: threading.Lock
 
@@ -155,6 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.received.append(
                 Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
+        self.server.arrived.set()
         path = self.path.split("?", 1)[0]
         behaviour = self.server.routes.get(path) or self.server.routes.get("*")
         if behaviour is None:
@@ -166,12 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _perform(self, b: Behaviour) -> None:
         stopping = self.server.stopping
-        if b.kind == "sequence":
-            with self.server.lock:
-                i = b.counter[0]
-                b.counter[0] += 1
-            self._perform(b.steps[min(i, len(b.steps) - 1)])
-        elif b.kind == "respond":
+        if b.kind == "respond":
             if b.delay and stopping.wait(b.delay):
                 return
             self._send(b.status, b.body, b.headers)
@@ -242,6 +233,7 @@ def serve(
     server = _Server(("127.0.0.1", 0), _Handler)
     server.routes = dict(routes)
     server.received = []
+    server.arrived = threading.Event()
     server.stopping = threading.Event()
     server.lock = threading.Lock()
     scheme = "http"
@@ -257,6 +249,7 @@ def serve(
     thread.start()
     base = BaseURL(f"{scheme}://127.0.0.1:{port}")
     base.requests = server.received
+    base.arrived = server.arrived
     base.port = port
     try:
         yield base
@@ -336,13 +329,3 @@ def _cert_with_cryptography(cert_path: Path, key_path: Path) -> None:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-
-
-def wait_until(predicate: Any, timeout: float = 5.0) -> bool:
-    """Poll ``predicate()`` until true or ``timeout`` passes (for server-side effects)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())

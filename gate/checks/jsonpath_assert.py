@@ -26,7 +26,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-OPERATORS = ("==", "!=", "in", "=~", "<=", ">=", "<", ">", "exists")
 _OPS_TEXT = "(==, !=, in, =~, <, <=, >, >=, exists)"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _INT = re.compile(r"-?\d+")
@@ -49,7 +48,7 @@ MISSING = _Missing()
 class Assertion:
     text: str
     path: tuple[str | int, ...]
-    op: str  # one of OPERATORS, or "not exists"
+    op: str  # an OP of the grammar above, "exists" or "not exists"
     expected: Any = None
     length: bool = False  # compare len(path) rather than the value
     pattern: re.Pattern[str] | None = None

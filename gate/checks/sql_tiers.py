@@ -94,10 +94,6 @@ def from_api(tier: str, listed: Iterable[ApiTier]) -> TierSize | None:
     return None
 
 
-def looks_like_tier(tier: str) -> bool:
-    return bool(re.match(r"^db-[A-Za-z0-9-]+$", tier))
-
-
 def at_least(observed: TierSize, minimum: TierSize) -> bool:
     """``observed >= minimum`` in the documented order; ValueError if either vCPU is unknown."""
     return observed.key >= minimum.key

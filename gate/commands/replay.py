@@ -25,7 +25,8 @@ def command(bundle: str, world_out: str | None) -> int:
     Exit codes: 0 the replay agrees with the recorded statuses and verdict,
     1 it does not, 2 the bundle is missing, malformed or was changed.
     """
-    from gate.evidence.replay import BundleError, replay, table
+    from gate.evidence.bundle_reader import BundleError
+    from gate.evidence.replay import replay, table
 
     try:
         outcome = replay(Path(bundle))

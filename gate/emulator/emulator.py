@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Callable
@@ -136,6 +137,17 @@ class Emulator:
         if self._api is not None:
             with self._api.records_lock:
                 self._api.records.clear()
+                self._api.arrivals = 0
+
+    def wait_for_arrivals(self, count: int, timeout: float) -> bool:
+        """Whether ``count`` API requests have arrived (since start or ``clear_requests``)
+        within ``timeout`` seconds; a request counts as soon as it is read, before a
+        fault's delay or hang, so a test can wait for "in flight" on an event."""
+        if self._api is None:
+            raise RuntimeError("emulator not started")
+        api = self._api
+        with api.arrived:
+            return api.arrived.wait_for(lambda: api.arrivals >= count, timeout)
 
     def add_fault(self, fault: Fault) -> None:
         self._faults.add(fault)
@@ -153,18 +165,4 @@ class Emulator:
 
 def _copy(f: Fault) -> Fault:
     # Each run counts a world fault's ``times`` afresh.
-    return Fault(
-        api=f.api,
-        method=f.method,
-        path=f.path,
-        status=f.status,
-        message=f.message,
-        permission=f.permission,
-        delay=f.delay,
-        times=f.times,
-        malformed=f.malformed,
-        drop=f.drop,
-        hang=f.hang,
-        reset=f.reset,
-        empty_page=f.empty_page,
-    )
+    return dataclasses.replace(f, _used=0)

@@ -62,6 +62,10 @@ class ApiServer(QuietHTTPServer):
         self.stopping = threading.Event()
         self.records: list[RecordedRequest] = []
         self.records_lock = threading.Lock()
+        # Requests that have arrived, counted before any fault delays or hangs them: a
+        # test waits on this condition for "the call is in flight", never sleeps for it.
+        self.arrivals = 0
+        self.arrived = threading.Condition(self.records_lock)
         self.connections: set[socket.socket] = set()
         super().__init__(("127.0.0.1", port), _Handler)
 
@@ -150,6 +154,9 @@ class _Handler(BaseHTTPRequestHandler):
         found = self._route(path)
         api = found[0].api if found else _api_guess(path)
         arrived = time.time()
+        with self.server.arrived:
+            self.server.arrivals += 1
+            self.server.arrived.notify_all()
         plan = summarise(self.server.faults.take(api, self.command, path))
 
         def record(status: int) -> None:

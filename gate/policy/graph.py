@@ -7,7 +7,7 @@ its own) are skipped: they are judged where the library is included.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from gate.model import CheckSpec, SourceRef
@@ -52,25 +52,28 @@ def check_graph(pairs: Sequence[tuple[Placed, CheckSpec]], excluded: set[str], r
 
 
 def _cycles(specs: dict[str, CheckSpec], items: dict[str, Placed], run: Reporter) -> None:
+    """Report each dependency cycle once. Depth-first without recursion: a ``needs:``
+    chain may be longer than Python's recursion limit."""
     done: set[str] = set()
     reported: set[frozenset[str]] = set()
-
-    def visit(node: str, stack: list[str]) -> None:
-        if node in done:
-            return
-        stack.append(node)
-        for need in specs[node].needs:
-            if need not in specs:
-                continue
-            if need in stack:
-                loop = [*stack[stack.index(need) :], need]
+    for root in specs:
+        if root in done:
+            continue
+        path, on_path = [root], {root}
+        todo: list[Iterator[str]] = [iter(specs[root].needs)]
+        while todo:
+            need = next(todo[-1], None)
+            if need is None:
+                todo.pop()
+                node = path.pop()
+                on_path.discard(node)
+                done.add(node)
+            elif need in on_path:
+                loop = [*path[path.index(need) :], need]
                 if frozenset(loop) not in reported:
                     reported.add(frozenset(loop))
                     run.at(items[need].at(("needs",)), "dependency cycle: " + " -> ".join(loop))
-            else:
-                visit(need, stack)
-        stack.pop()
-        done.add(node)
-
-    for cid in specs:
-        visit(cid, [])
+            elif need in specs and need not in done:
+                path.append(need)
+                on_path.add(need)
+                todo.append(iter(specs[need].needs))

@@ -21,7 +21,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 @dataclass(frozen=True)
 class Rewritten:
     url: str  # where to connect
-    host: str  # the Host header to send (the original authority)
+    host: str  # the Host header to send: the original host[:port], never its user:password@
     original: str  # the URL as written, for reports
 
 
@@ -102,9 +102,10 @@ class Resolver:
         if refused is not None:
             raise refused
         p = urlsplit(url)
+        authority = p.netloc.rpartition("@")[2]  # never user:password@ in a Host header
         base = self._rule(url)
         if base is None:
-            return Rewritten(url, p.netloc, url)
+            return Rewritten(url, authority, url)
         b = urlsplit(base)
         path = (b.path.rstrip("/") + p.path) if b.path else p.path
-        return Rewritten(urlunsplit((b.scheme, b.netloc, path, p.query, "")), p.netloc, url)
+        return Rewritten(urlunsplit((b.scheme, b.netloc, path, p.query, "")), authority, url)

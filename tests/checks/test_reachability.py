@@ -16,7 +16,7 @@ from gate.checks.reachability import Reachability
 from gate.context import AttemptContext, RunContext
 from gate.emulator import Emulator, Fault, load_world, parse_world
 from gate.engine import Engine, EngineOptions, outcome_from_exception
-from gate.errors import NotFoundError
+from gate.errors import MissingFactError, NotFoundError
 from gate.gcp.cloud import Cloud
 from gate.gcp.transport.connection import Connection
 from gate.model import CheckSpec, Outcome, Policy, Status
@@ -283,6 +283,71 @@ def test_cloud_sql_without_private_services_peering(world):
     out = attempt(world(variant(change)), {"service": "backend", "sql": "db"})
     assert out.status is Status.FAIL
     assert "network vpc-a has no private services access peering" in out.summary
+
+
+def _sql(change):
+    def apply(d):
+        change(d["sqladmin"]["instances"][0])
+
+    return variant(apply)
+
+
+def test_cloud_sql_without_a_private_ip_fails_at_the_destination(world):
+    def change(inst):
+        inst["ipAddresses"] = [{"type": "PRIMARY", "ipAddress": "34.1.2.3"}]
+        inst["settings"]["ipConfiguration"] = {"ipv4Enabled": True}
+
+    out = attempt(world(_sql(change)), {"service": "backend", "sql": "db"})
+    assert out.status is Status.FAIL
+    assert out.summary == (
+        "Cloud SQL db is unreachable privately: Cloud SQL db has no private IP "
+        "(settings.ipConfiguration.privateNetwork is not set)"
+    )
+    assert hops(out) == [("destination", "broken")]
+    assert out.remediation == "Enable private IP on the instance in the revision's VPC network."
+
+
+def test_cloud_sql_with_a_private_address_but_no_private_network_fails(world):
+    def change(inst):
+        inst["settings"]["ipConfiguration"] = {"ipv4Enabled": False}
+
+    out = attempt(world(_sql(change)), {"service": "backend", "sql": "db"})
+    assert out.status is Status.FAIL and "has no private IP" in out.summary
+
+
+def test_cloud_sql_engine_unknown_to_gate_is_an_error_not_a_guess(world):
+    emu = world()
+    # An engine Google may add: no world file may hold it (the enum is checked), the live state can.
+    # The official client drops an enum value it does not know, so gate sees no databaseVersion;
+    # one the client knows and gate does not is "no known port" (tests/netpath/test_destination.py).
+    emu.state.items("sqladmin", "instances")[0]["databaseVersion"] = "SPANNER_1"
+    with pytest.raises(MissingFactError, match="has no databaseVersion") as e:
+        attempt(emu, {"service": "backend", "sql": "db"})
+    assert outcome_from_exception(e.value).status is Status.ERROR
+
+
+def test_cloud_sql_address_outside_every_allocated_range_fails(world):
+    def change(inst):
+        inst["ipAddresses"] = [{"type": "PRIVATE", "ipAddress": "10.108.0.3"}]
+
+    out = attempt(world(_sql(change)), {"service": "backend", "sql": "db"})
+    assert out.status is Status.FAIL and out.evidence["broken_hop"] == "network"
+    assert "10.108.0.3 is outside every allocated private services range of vpc-a (10.107.0.0/16)" in (
+        out.summary
+    )
+
+
+def test_literal_address_across_an_inactive_peering_fails(world):
+    def change(d):
+        d["compute"]["networks"][0]["peerings"].append(
+            {"name": "a-to-b", "network": f"{NET}/vpc-b", "state": "INACTIVE"}
+        )
+
+    out = attempt(
+        world(variant(change)), {"service": "backend", "address": "10.20.0.7:8080", "network": "vpc-b"}
+    )
+    assert out.status is Status.FAIL and out.evidence["broken_hop"] == "network"
+    assert "peering a-to-b from vpc-a to vpc-b is INACTIVE" in out.summary
 
 
 # -- confirm: Connectivity Test -------------------------------------------------------------

@@ -92,7 +92,6 @@ def test_explain_unknown_type() -> None:
     assert err == 'gate: unknown check type "test.pnig" (did you mean "test.ping"?); see gate list-checks\n'
 
 
-@pytest.mark.skipif("http.health" not in registry.names(), reason="gate/checks/http.py not written yet")
 def test_http_health_policy_and_explain() -> None:
     assert _gate("validate", "tests/policy/files/http/good.yaml") == (0, "ok: 1 file\n", "")
     code, out, _ = _gate("explain", "http.health")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import httpx
@@ -10,7 +11,7 @@ from google.api_core import exceptions as gexc
 from google.api_core import retry as gretry
 from google.protobuf import json_format
 
-from gate.emulator import Emulator, Fault
+from gate.emulator import Emulator, Fault, World
 from tests.emulator.conftest import client
 
 P = "projects/netra-staging/locations/us-central1"
@@ -101,3 +102,12 @@ def test_fault_from_world_file_and_raw_error_body(emu: Emulator) -> None:
     assert r.json() == {
         "error": {"code": 503, "message": "The service is currently unavailable.", "status": "UNAVAILABLE"}
     }
+
+
+def test_a_world_fault_counts_its_times_afresh_in_each_emulator(healthy: World) -> None:
+    world = dataclasses.replace(healthy, faults=[Fault(api="run", status=503, times=1)])
+    for _ in range(2):
+        with Emulator(world, port=0) as e:
+            statuses = [httpx.get(f"http://{e.api_host}/v2/{SVC}", timeout=5).status_code for _ in range(2)]
+        assert statuses == [503, 200]
+    assert world.faults[0].spent is False  # the world's own fault is never consumed

@@ -183,10 +183,11 @@ def test_a_needed_field_missing_is_a_missing_fact(cloud, emu, api, field, read):
 
 
 def test_followers_time_out_on_their_own_deadline(cloud, emu):
+    emu.clear_requests()
     emu.add_fault(Fault(api="run", delay=1.0, times=1))
     leader = threading.Thread(target=lambda: cloud.run.service("netra-backend-staging", deadline=soon(3)))
     leader.start()
-    time.sleep(0.1)
+    assert emu.wait_for_arrivals(1, timeout=10)  # the leader's call is in flight
     started = time.monotonic()
     with pytest.raises(ApiError, match="timed out waiting"):
         cloud.run.service("netra-backend-staging", deadline=started + 0.2)

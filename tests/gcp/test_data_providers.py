@@ -8,6 +8,7 @@ import pytest
 
 from gate.emulator import Emulator
 from gate.errors import ApiError, NotFoundError
+from gate.gcp import logging as gcp_logging
 from gate.gcp.cloud import Cloud
 from gate.gcp.transport.connection import Connection
 from tests.gcp.conftest import PROJECT, REGION, REVISION, make_world, sent, soon
@@ -117,14 +118,13 @@ def test_log_entries_are_bounded_and_paged(log_emu):
         "", start=T0, end=T0 + dt.timedelta(minutes=5), max_entries=7, deadline=soon()
     )
     assert len(got) == 7 and len(sent(log_emu, "logging")) == 1
-    logging_mod = pytest.importorskip("gate.gcp.logging")
-    logging_mod.MAX_PAGE_SIZE, old = 5, logging_mod.MAX_PAGE_SIZE
+    gcp_logging.MAX_PAGE_SIZE, old = 5, gcp_logging.MAX_PAGE_SIZE
     try:
         got = cloud.logging.entries(
             "", start=T0, end=T0 + dt.timedelta(minutes=5), max_entries=12, deadline=soon()
         )
     finally:
-        logging_mod.MAX_PAGE_SIZE = old
+        gcp_logging.MAX_PAGE_SIZE = old
     assert len(got) == 12 and len(sent(log_emu, "logging")) == 1 + 3
     assert [e.timestamp for e in got] == sorted(e.timestamp for e in got)
 

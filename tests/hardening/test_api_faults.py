@@ -45,7 +45,7 @@ A = "netra-auth-service"
 REV_B, REV_A = f"{B}-revision", f"{A}-revision"
 ENV, BOOT, SQL = f"{B}-env", f"{B}-boot-log", "staging-shared-postgres-sql"
 TO_REDIS, TO_SQL = f"{B}-reaches-redis", f"{B}-reaches-sql"
-HEALTH, DOMAIN, DEEP, GOLDEN, AUTH_HEALTH = (
+HEALTH, _DOMAIN, DEEP, GOLDEN, AUTH_HEALTH = (
     f"{B}-health",
     f"{B}-domain-health",
     f"{B}-deep-health",

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from gate import registry
 from gate.evidence.bundle import PLACEHOLDER
-from gate.evidence.replay import replay
+from gate.evidence.replay import STUB_TYPE, replay
 from tests.hardening.common import BACKEND, WORLDS, clean_env, gate
 
 POLICY = f"""\
@@ -133,6 +134,7 @@ def test_replay_agrees_with_the_recording(bundles: dict[str, tuple[Path, str, in
     assert notes["env-values"].startswith("not replayable: rests on redacted values")
     compared = [r for r in result.rows if r.note == "agree"]
     assert len(compared) == 7  # every other check was recomputed, not re-read
+    assert STUB_TYPE not in registry.names()  # the stand-in was given to that run only
 
 
 def test_replay_cli_prints_the_table_and_exits_0(

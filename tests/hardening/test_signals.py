@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.hardening.common import WORLDS, clean_env
+from tests.servers import BaseURL, hang, serve
 
 POLICY = """\
 apiVersion: gate/v1
@@ -25,20 +26,20 @@ checks:
     type: http.health
     timeout: 5s
     with: {url: "https://netra-auth-service-pnovr5vsba-uc.a.run.app/health"}
-  - id: domain-health          # S3: the custom domain accepts and never answers
+  - id: domain-health          # S3: accepts and never answers (here a local server: the test sees it asked)
     type: http.health
     timeout: TIMEOUT
     retry: {interval: 1s, deadline: 5m}
-    with: {url: "https://api.staging.netrasystems.ai/health"}
+    with: {url: "HANGING/health"}
 """
 # "hang": one attempt blocked for a minute; "poll": 1 s attempts retried for 5 minutes.
 TIMEOUTS = {"hang": "60s", "poll": "1s"}
 SIGNAL_BUDGET_S = 2.0  # the issue's bound, not a performance target
 
 
-def _run_until_started(tmp: Path, mode: str) -> tuple[subprocess.Popen[str], Path]:
+def _run_until_started(tmp: Path, mode: str, hanging: BaseURL) -> tuple[subprocess.Popen[str], Path]:
     policy = tmp / "slow-policy.yaml"
-    policy.write_text(POLICY.replace("TIMEOUT", TIMEOUTS[mode]), encoding="utf-8")
+    policy.write_text(POLICY.replace("TIMEOUT", TIMEOUTS[mode]).replace("HANGING", hanging), encoding="utf-8")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -69,7 +70,8 @@ def _run_until_started(tmp: Path, mode: str) -> tuple[subprocess.Popen[str], Pat
         if "auth-health" in line or not line:
             break
     assert "auth-health" in seen, seen
-    time.sleep(0.5)  # let the slow checks get into their hang / poll
+    # The slow check is in its hang (or its polling) once its first request has arrived.
+    assert hanging.arrived.wait(60), "domain-health never asked"
     return proc, policy
 
 
@@ -110,15 +112,16 @@ def _refused(port: int) -> bool:
 def test_signal_prints_partial_report_and_exits(
     tmp_path: Path, sig: signal.Signals, code: int, name: str, mode: str
 ) -> None:
-    proc, policy = _run_until_started(tmp_path, mode)
-    sent = time.monotonic()
-    proc.send_signal(sig)
-    try:
-        stdout, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    took = time.monotonic() - sent
+    with serve({"/health": hang()}) as hanging:
+        proc, policy = _run_until_started(tmp_path, mode, hanging)
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        try:
+            stdout, stderr = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        took = time.monotonic() - sent
     assert proc.returncode == code, stderr
     assert took < SIGNAL_BUDGET_S, f"exited {took:.2f}s after {name}"
     doc = json.loads(stdout)

@@ -203,3 +203,19 @@ def test_target_names_the_service_and_the_revision_once(tmp_path: Path) -> None:
     p.write_text(p.read_text().replace(", revision: api-00001-abc", ", revison: x"))
     col = p.read_text().splitlines()[4].index("revison") + 1
     assert _errors(p) == [f'{p}:5:{col}: target.revison: unknown key "revison" (did you mean "revision"?)']
+
+
+def test_the_documented_defaults(tmp_path: Path) -> None:
+    # docs/POLICY.md: severity block, timeout 10s, retry interval 5s, deadline 0s (one attempt), successes 1.
+    f = tmp_path / "p.yaml"
+    f.write_text(
+        "apiVersion: gate/v1\nkind: Policy\nproject: p\nregion: r\nchecks:\n"
+        "  - {id: a, type: test.ping, with: {url: 'https://x.example/'}}\n"
+        "  - {id: b, type: test.ping, timeout: 2s, retry: {deadline: 1m}, with: {url: 'https://x.example/'}}\n",
+        encoding="utf-8",
+    )
+    a, b = load_policy(f).checks
+    assert a.timing == Timing(timeout=10.0, interval=5.0, deadline=0.0, successes=1)
+    assert (a.severity, a.needs, a.description) == (Severity.BLOCK, (), "")
+    # Per key: the rest keep their defaults.
+    assert b.timing == Timing(timeout=2.0, interval=5.0, deadline=60.0, successes=1)

@@ -78,7 +78,7 @@ def _not_found(path: str) -> ApiFailure:
     )
 
 
-def _global(kind: str, singular: str, list_kind: str) -> list[Route]:
+def _global(kind: str, list_kind: str) -> list[Route]:
     prefix = f"/compute/v1/projects/{{project}}/global/{kind}"
 
     def get(state: State, req: Request, project: str, name: str) -> Response:
@@ -156,9 +156,9 @@ def _subnetworks() -> list[Route]:
 
 
 ROUTES = [
-    *_global("networks", "network", "networkList"),
+    *_global("networks", "networkList"),
     *_subnetworks(),
-    *_global("firewalls", "firewall", "firewallList"),
-    *_global("routes", "route", "routeList"),
-    *_global("addresses", "address", "addressList"),
+    *_global("firewalls", "firewallList"),
+    *_global("routes", "routeList"),
+    *_global("addresses", "addressList"),
 ]

@@ -1,0 +1,205 @@
+"""gate.netpath.destination: the network and destination hops for Redis, Cloud SQL and addresses."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from gate.netpath import destination as nd
+from gate.netpath import hops as np
+from gate.netpath.hops import HopState, PeeringView
+
+IP = ipaddress.IPv4Address
+SQL_IP = IP("10.107.0.3")
+PSA = PeeringView("servicenetworking-googleapis-com", "servicenetworking", "ACTIVE")
+REDIS_PEER = PeeringView("redis-peer-701982941522", "redis-peer-network", "ACTIVE")
+
+
+# -- Cloud SQL ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "port"),
+    [
+        ("POSTGRES_15", 5432),
+        ("POSTGRES_9_6", 5432),
+        ("MYSQL_8_0", 3306),
+        ("SQLSERVER_2019_STANDARD", 1433),
+        ("SPANNER_1", 0),  # unknown engine: no port, the check fails closed (ERROR)
+        ("", 0),
+        ("postgres_15", 0),  # enum values are upper case; a lower-case one is not guessed at
+        ("MY_POSTGRES", 0),
+    ],
+)
+def test_the_engine_port_comes_from_the_database_version(version: str, port: int) -> None:
+    assert nd.sql_port(version) == port
+
+
+def test_an_instance_without_private_ip_is_broken_at_the_destination() -> None:
+    assert nd.sql_no_private_ip("Cloud SQL db") == np.broken(
+        "destination",
+        "Cloud SQL db has no private IP (settings.ipConfiguration.privateNetwork is not set)",
+        "Enable private IP on the instance in the revision's VPC network.",
+    )
+
+
+def test_psa_range_holds_the_address() -> None:
+    hop = nd.psa_range_hop(SQL_IP, ["10.0.0.0/24", "10.107.0.0/16"], "vpc-a", "Cloud SQL db")
+    assert hop == np.ok(
+        "network", "Cloud SQL db is on vpc-a via private services access (range 10.107.0.0/16)"
+    )
+
+
+def test_an_address_outside_every_allocated_range_is_broken() -> None:
+    hop = nd.psa_range_hop(SQL_IP, ["10.108.0.0/16", "10.0.0.0/24"], "vpc-a", "Cloud SQL db")
+    assert hop == np.broken(
+        "network",
+        "10.107.0.3 is outside every allocated private services range of vpc-a (10.108.0.0/16, 10.0.0.0/24)",
+        "Allocate the range for private services access on this network.",
+    )
+    assert nd.psa_range_hop(SQL_IP, [], "vpc-a", "db").detail == (
+        "10.107.0.3 is outside every allocated private services range of vpc-a (none)"
+    )
+
+
+def test_psa_peering_must_be_there_and_active() -> None:
+    assert nd.psa_peering_hop([REDIS_PEER, PSA], "vpc-a") is None
+    remediation = "Connect private services access on this network (gcloud services vpc-peerings connect)."
+    assert nd.psa_peering_hop([REDIS_PEER], "vpc-a") == np.broken(
+        "network",
+        "network vpc-a has no private services access peering (servicenetworking-googleapis-com...)",
+        remediation,
+    )
+    inactive = PeeringView(PSA.name, PSA.network, "INACTIVE")
+    assert nd.psa_peering_hop([inactive], "vpc-a") == np.broken(
+        "network",
+        "the private services access peering servicenetworking-googleapis-com of network vpc-a is INACTIVE",
+        remediation,
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "hop"),
+    [
+        ("RUNNABLE", np.ok("destination", "Cloud SQL db RUNNABLE, port 5432, region europe-west1")),
+        ("SUSPENDED", np.broken("destination", "Cloud SQL db is SUSPENDED, not RUNNABLE")),
+        ("MAINTENANCE", np.broken("destination", "Cloud SQL db is MAINTENANCE, not RUNNABLE")),
+    ],
+)
+def test_sql_destination_must_be_runnable_in_any_region(state: str, hop: np.Hop) -> None:
+    # Private services access routes are global: the region does not matter.
+    assert nd.sql_destination_hop("Cloud SQL db", state, "europe-west1", 5432) == hop
+
+
+# -- Memorystore -------------------------------------------------------------------------
+
+
+def test_redis_peering_active_is_ok() -> None:
+    hop = nd.redis_peering_hop([PSA, REDIS_PEER], "vpc-a", "Redis cache")
+    assert hop == np.ok("network", "Redis cache is on vpc-a through its ACTIVE Memorystore peering")
+
+
+def test_redis_peering_missing_or_inactive_is_broken() -> None:
+    remediation = "Recreate the Memorystore peering (or the instance) on this network."
+    assert nd.redis_peering_hop([PSA], "vpc-a", "Redis cache") == np.broken(
+        "network", "network vpc-a has no Memorystore peering (redis-peer-...)", remediation
+    )
+    inactive = PeeringView(REDIS_PEER.name, REDIS_PEER.network, "INACTIVE", "peer deleted")
+    assert nd.redis_peering_hop([inactive], "vpc-a", "Redis cache") == np.broken(
+        "network",
+        "the Memorystore peering redis-peer-701982941522 of network vpc-a is INACTIVE: peer deleted",
+        remediation,
+    )
+
+
+def test_redis_destination_ready_in_the_revision_region() -> None:
+    hop = nd.redis_destination_hop("Redis cache", "READY", "us-central1", "us-central1", SQL_IP, 6379)
+    assert hop == np.ok("destination", "Redis cache READY at 10.107.0.3:6379 in us-central1")
+
+
+@pytest.mark.parametrize("state", ["CREATING", "REPAIRING", "MAINTENANCE", "STATE_UNSPECIFIED"])
+def test_redis_destination_not_ready_is_broken(state: str) -> None:
+    hop = nd.redis_destination_hop("Redis cache", state, "us-central1", "us-central1", SQL_IP, 6379)
+    assert hop == np.broken("destination", f"Redis cache is {state}, not READY", "Wait for or repair it.")
+
+
+def test_redis_in_another_region_is_not_judged() -> None:
+    hop = nd.redis_destination_hop("Redis cache", "READY", "us-east1", "us-central1", SQL_IP, 6379)
+    assert hop == np.unknown(
+        "destination",
+        "Redis cache is in us-east1, the revision in us-central1: cross-region access is not judged "
+        "from configuration",
+        "Set confirm: true to ask a Connectivity Test, or use an instance in the same region.",
+    )
+
+
+def test_a_not_ready_redis_is_broken_before_its_region_is_considered() -> None:
+    hop = nd.redis_destination_hop("Redis cache", "CREATING", "us-east1", "us-central1", SQL_IP, 6379)
+    assert hop.state is HopState.BROKEN
+
+
+# -- the source on another network -----------------------------------------------------
+
+
+def test_another_network_without_peering() -> None:
+    hop = nd.other_network_hop("connector c", "vpc-a", "vpc-b", "Redis cache", "redis", SQL_IP, None)
+    assert hop == np.broken(
+        "network",
+        "connector c is on network vpc-a, but Redis cache is authorized on network vpc-b; "
+        "no route from vpc-a reaches 10.107.0.3",
+        "Use a connector (or Direct VPC egress) on network vpc-b, "
+        "or recreate the destination on network vpc-a.",
+    )
+
+
+def test_another_network_with_a_peering_is_still_broken_because_peering_is_not_transitive() -> None:
+    hop = nd.other_network_hop("connector c", "vpc-a", "vpc-b", "Cloud SQL db", "sql", SQL_IP, "ACTIVE")
+    assert hop.state is HopState.BROKEN
+    assert hop.detail == (
+        "connector c is on network vpc-a, but Cloud SQL db has its private IP on network vpc-b; "
+        "vpc-a peers with vpc-b (ACTIVE), but VPC Network Peering is not transitive, so the "
+        "producer's peering on vpc-b is not reachable from vpc-a"
+    )
+
+
+# -- a literal address -------------------------------------------------------------------
+
+
+def test_an_address_on_the_revision_network() -> None:
+    hop = nd.address_network_hop(IP("10.10.0.7"), "vpc-a", "vpc-a", same=True, peer=None)
+    assert hop == np.ok("network", "10.10.0.7 is on the revision's network vpc-a")
+
+
+def test_an_address_across_an_active_peering() -> None:
+    peer = PeeringView("a-to-b", "vpc-b", "ACTIVE")
+    hop = nd.address_network_hop(IP("10.20.0.7"), "vpc-a", "vpc-b", same=False, peer=peer)
+    assert hop == np.ok("network", "vpc-a reaches vpc-b through ACTIVE peering a-to-b")
+
+
+@pytest.mark.parametrize("state", ["INACTIVE", "STATE_NEW_TO_GATE", ""])
+def test_an_address_across_a_peering_that_is_not_active_is_broken(state: str) -> None:
+    peer = PeeringView("a-to-b", "vpc-b", state)
+    hop = nd.address_network_hop(IP("10.20.0.7"), "vpc-a", "vpc-b", same=False, peer=peer)
+    assert hop == np.broken("network", f"peering a-to-b from vpc-a to vpc-b is {state}")
+
+
+def test_an_address_on_an_unpeered_network() -> None:
+    hop = nd.address_network_hop(IP("10.20.0.7"), "vpc-a", "vpc-b", same=False, peer=None)
+    assert hop == np.broken(
+        "network", "network vpc-a has no peering to vpc-b, where 10.20.0.7 lives", "Peer the networks."
+    )
+
+
+def test_same_network_wins_over_any_peering() -> None:
+    inactive = PeeringView("a-to-a", "vpc-a", "INACTIVE")
+    assert (
+        nd.address_network_hop(IP("10.10.0.7"), "vpc-a", "vpc-a", same=True, peer=inactive).state
+        is HopState.OK
+    )
+
+
+def test_a_literal_destination_is_not_inspected() -> None:
+    assert nd.address_destination_hop(IP("10.10.0.7"), 8080) == np.ok(
+        "destination", "10.10.0.7:8080 (not inspected: a literal address)"
+    )

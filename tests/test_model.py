@@ -1,0 +1,173 @@
+"""gate.model: the documented defaults, the statuses, and the verdict and exit code of a report."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from gate.model import (
+    CheckResult,
+    CheckSpec,
+    ExitCode,
+    Outcome,
+    Policy,
+    Report,
+    Severity,
+    SourceRef,
+    Status,
+    Timing,
+    Verdict,
+)
+
+# -- the public vocabulary (README, docs/REPORT.md, report.schema.json) ---------------------
+
+
+def test_status_severity_and_verdict_values() -> None:
+    assert [s.value for s in Status] == ["PASS", "FAIL", "WARN", "ERROR", "SKIP", "CANCELLED"]
+    assert [s.value for s in Severity] == ["block", "warn"]
+    assert [v.value for v in Verdict] == ["PASS", "FAIL", "INCONCLUSIVE", "INTERRUPTED"]
+    assert Status("PASS") is Status.PASS and Severity("warn") is Severity.WARN
+
+
+def test_exit_codes_are_the_documented_ones() -> None:
+    assert {e.name: int(e) for e in ExitCode} == {
+        "PASS": 0,
+        "FAIL": 1,
+        "USAGE": 2,
+        "INCONCLUSIVE": 3,
+        "INTERRUPTED": 130,
+        "TERMINATED": 143,
+    }
+
+
+def test_source_ref_prints_file_line_col() -> None:
+    assert str(SourceRef("policies/p.yaml", 12, 7)) == "policies/p.yaml:12:7"
+
+
+# -- defaults (docs/POLICY.md) ---------------------------------------------------------------
+
+
+def test_timing_defaults() -> None:
+    t = Timing()
+    assert (t.timeout, t.interval, t.deadline, t.successes) == (10.0, 5.0, 0.0, 1)
+
+
+def test_check_spec_defaults() -> None:
+    spec = CheckSpec("a", "http.health", {"url": "https://x"})
+    assert spec.severity is Severity.BLOCK and spec.blocking
+    assert spec.timing == Timing()
+    assert (spec.needs, spec.description, spec.source) == ((), "", None)
+    assert not CheckSpec("a", "t", {}, Severity.WARN).blocking
+
+
+def test_policy_defaults() -> None:
+    p = Policy("proj", "region", ())
+    assert (p.vars, p.source, p.api_version, p.endpoints) == ({}, "<memory>", "gate/v1", {})
+
+
+def test_outcome_constructors() -> None:
+    assert Outcome.passed("ok") == Outcome(Status.PASS, "ok", {}, "", False, {})
+    assert Outcome.passed("ok", metrics={"ms": 1.0}, final=True) == Outcome(
+        Status.PASS, "ok", metrics={"ms": 1.0}, final=True
+    )
+    assert Outcome.failed("bad", remediation="fix", final=True) == Outcome(
+        Status.FAIL, "bad", remediation="fix", final=True
+    )
+    assert Outcome.error("?", evidence={"k": 1}, metrics={"ms": 2.0}) == Outcome(
+        Status.ERROR, "?", {"k": 1}, "", False, {"ms": 2.0}
+    )
+
+
+def test_check_result_defaults_and_blocking() -> None:
+    r = CheckResult("a", "t", Severity.BLOCK, Status.PASS, "ok")
+    assert (r.evidence, r.remediation, r.attempts, r.duration, r.metrics, r.needs, r.description) == (
+        {},
+        "",
+        (),
+        0.0,
+        {},
+        (),
+        "",
+    )
+    assert r.blocking and not CheckResult("a", "t", Severity.WARN, Status.PASS, "").blocking
+
+
+# -- the verdict -------------------------------------------------------------------------------
+
+
+def result(cid: str, status: Status, severity: Severity = Severity.BLOCK) -> CheckResult:
+    return CheckResult(cid, "t", severity, status, "")
+
+
+def report(*results: CheckResult, interrupted_by: str | None = None) -> Report:
+    return Report(
+        "p", "r", "policy.yaml", results, "2024-01-01T00:00:00Z", 1.0, interrupted_by=interrupted_by
+    )
+
+
+def test_report_defaults() -> None:
+    r = Report("p", "r", "policy.yaml", (), "2024-01-01T00:00:00Z", 1.0)
+    assert (r.gate_version, r.interrupted_by, r.target) == ("", None, "")
+
+
+def test_all_blocking_checks_passed_is_pass_exit_0() -> None:
+    r = report(result("a", Status.PASS), result("b", Status.PASS))
+    assert (r.verdict, r.exit_code) == (Verdict.PASS, 0)
+
+
+def test_one_blocking_fail_is_fail_exit_1_whatever_else() -> None:
+    for other in Status:
+        r = report(result("a", Status.FAIL), result("b", other))
+        assert (r.verdict, r.exit_code) == (Verdict.FAIL, 1), other
+
+
+@pytest.mark.parametrize("status", [Status.ERROR, Status.SKIP, Status.CANCELLED, Status.WARN])
+def test_a_blocking_check_not_proven_is_inconclusive_exit_3(status: Status) -> None:
+    r = report(result("a", Status.PASS), result("b", status))
+    assert (r.verdict, r.exit_code) == (Verdict.INCONCLUSIVE, 3)
+
+
+def test_no_blocking_check_at_all_is_inconclusive_never_pass() -> None:
+    assert report().verdict is Verdict.INCONCLUSIVE and report().exit_code == 3
+    advisory = report(result("w", Status.PASS, Severity.WARN))
+    assert (advisory.verdict, advisory.exit_code) == (Verdict.INCONCLUSIVE, 3)
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_advisory_checks_never_change_the_verdict(status: Status) -> None:
+    r = report(result("a", Status.PASS), result("w", status, Severity.WARN))
+    assert (r.verdict, r.exit_code) == (Verdict.PASS, 0)
+    r = report(result("a", Status.ERROR), result("w", status, Severity.WARN))
+    assert r.verdict is Verdict.INCONCLUSIVE
+
+
+def test_the_verdict_over_every_pair_of_blocking_statuses() -> None:
+    for a, b in itertools.product(Status, repeat=2):
+        verdict = report(result("a", a), result("b", b)).verdict
+        if Status.FAIL in (a, b):
+            assert verdict is Verdict.FAIL, (a, b)
+        elif a is b is Status.PASS:
+            assert verdict is Verdict.PASS, (a, b)
+        else:
+            assert verdict is Verdict.INCONCLUSIVE, (a, b)
+
+
+@pytest.mark.parametrize(("signal", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_an_interrupted_run_is_interrupted_whatever_its_results(signal: str, code: int) -> None:
+    for results in ((), (result("a", Status.PASS),), (result("a", Status.FAIL),)):
+        r = report(*results, interrupted_by=signal)
+        assert (r.verdict, r.exit_code) == (Verdict.INTERRUPTED, code)
+
+
+def test_counts_every_status_even_absent_ones() -> None:
+    r = report(result("a", Status.PASS), result("b", Status.PASS), result("c", Status.SKIP, Severity.WARN))
+    assert r.counts() == {"PASS": 2, "FAIL": 0, "WARN": 0, "ERROR": 0, "SKIP": 1, "CANCELLED": 0}
+
+
+def test_result_by_id() -> None:
+    a, b = result("a", Status.PASS), result("b", Status.FAIL)
+    r = report(a, b)
+    assert r.result("b") is b and r.result("a") is a
+    with pytest.raises(KeyError, match="nope"):
+        r.result("nope")

@@ -1,0 +1,1 @@
+"""Mutation testing of gate's central pure modules (``python -m tools.mutation``); see docs/MUTATION.md."""
