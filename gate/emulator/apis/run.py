@@ -107,8 +107,7 @@ def _camel(path: str) -> str:
 
 @route("run", "PATCH", _PARENT + "/services/{service}", "run.services.update")
 def update_service(state: State, req: Request, project: str, location: str, service: str) -> Response:
-    body = json_body(req)
-    _check_service_body(body)
+    body = _canonical(json_body(req))
     with state.lock:
         current = _service(state, project, location, service)
         sent = body.get("etag", "")
@@ -148,8 +147,14 @@ def update_service(state: State, req: Request, project: str, location: str, serv
     return Response(200, op)
 
 
-def _check_service_body(body: dict[str, Any]) -> None:
+def _canonical(body: dict[str, Any]) -> dict[str, Any]:
+    """The body checked, then as the API itself writes it (enum names, int64 as strings).
+
+    The official clients send enums as numbers (``$alt=json;enum-encoding=int``); kept
+    as sent, they would be served back as numbers to every later reader.
+    """
     from google.cloud import run_v2
+    from google.protobuf import json_format
 
     from gate.emulator.protocheck import check
 
@@ -157,6 +162,10 @@ def _check_service_body(body: dict[str, Any]) -> None:
     if problem:
         path, msg = problem
         raise ApiFailure(400, f"Invalid JSON payload received. {'.'.join(map(str, path))}: {msg}")
+    message = run_v2.Service.pb()()
+    json_format.ParseDict(body, message)
+    out: dict[str, Any] = json_format.MessageToDict(message)
+    return out
 
 
 @route("run", "GET", _PARENT + "/operations/{operation}", "run.operations.get")

@@ -1,0 +1,178 @@
+"""Run gate the way users do and keep every request and answer on the wire.
+
+Scenarios: each shipped world under the staging policy; the same world renamed to
+production names (as tests/scenarios/test_production.py does) under the
+production policy, whose network checks also run Connectivity Tests; a gated
+promotion that PATCHes traffic; a ``gate snapshot``; and runs that make the
+emulator answer with errors (missing resources, injected 403/429/500/503).
+Between them the policies include every library file in checks/. Each
+scenario has its own emulator, started with ``exchanges=True``; runs are
+in-process (``gate.run``, ``check_and_promote``, ``Snapshot``) and concurrent.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gate.emulator import Emulator, Exchange, Fault, World, load_world, parse_world
+
+ROOT = Path(__file__).resolve().parents[2]
+WORLDS = ROOT / "gate" / "emulator" / "worlds"
+STAGING = ROOT / "policies" / "netra-staging.yaml"
+PRODUCTION = ROOT / "policies" / "netra-production.yaml"
+MISSING = Path(__file__).parent / "policies" / "missing-resources.yaml"
+PROMOTE = Path(__file__).parent / "policies" / "promote.yaml"
+# Every API call of a run happens in its first second; the rest is probes polling
+# endpoints (health with successes: 3, ...). A run stops here; tests/conformance's
+# coverage test proves no API method went unexercised because of it.
+RUN_DEADLINE_S = 8.0
+POLICIES = (STAGING, PRODUCTION)
+BACKEND = "netra-backend-staging"
+
+# The staging world under production names (tests/scenarios/test_production.py).
+RENAMES = {
+    "netra-backend-staging": "netra-backend-production",
+    "staging-redis-f1adc35c": "production-redis",
+    "staging-shared-postgres": "production-postgres",
+    "api.staging.netrasystems.ai": "api.netrasystems.ai",
+    "netra-staging": "netra-production",
+}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    scenario: str  # "s12-healthy/staging"
+    exchange: Exchange
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    world: World
+    act: Callable[[Emulator], object]
+
+
+def emulator_env(emu: Emulator) -> dict[str, str]:
+    return {"GATE_EMULATOR_HOST": emu.api_host, **emu.world.env}
+
+
+def resolve(emu: Emulator) -> tuple[str, ...]:
+    return tuple(f"{origin}={base}" for origin, base in emu.resolver_map.items())
+
+
+def check(policy: Path, **kwargs: Any) -> Callable[[Emulator], object]:
+    def act(emu: Emulator) -> object:
+        import gate
+
+        return gate.run(
+            policy, env=emulator_env(emu), resolve=resolve(emu), fail_fast=False, deadline=RUN_DEADLINE_S, **kwargs
+        )
+
+    return act
+
+
+def production_world(path: Path) -> World:
+    text = path.read_text(encoding="utf-8")
+    for old, new in RENAMES.items():
+        text = text.replace(old, new)
+    return parse_world(text, f"{path.stem}-as-production")
+
+
+def world_data(name: str = "s12-healthy") -> dict[str, Any]:
+    # deepcopy: YAML anchors alias shared lists between resources.
+    return copy.deepcopy(yaml.safe_load((WORLDS / f"{name}.yaml").read_text(encoding="utf-8")))
+
+
+def candidate_world() -> World:
+    """s12 as ``gcloud run deploy --no-traffic --tag candidate`` leaves it: the old revision serves."""
+    data = world_data()
+    svc = next(s for s in data["run"]["services"] if s["name"].endswith(f"/{BACKEND}"))
+    old, new = f"{BACKEND}-00041-m4f", f"{BACKEND}-00042-xq7"
+    rev = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION"
+    svc["traffic"] = [
+        {"type": rev, "revision": old, "percent": 100},
+        {"type": rev, "revision": new, "tag": "candidate"},
+    ]
+    svc["trafficStatuses"] = [
+        {"type": rev, "revision": old, "percent": 100},
+        {
+            "type": rev,
+            "revision": new,
+            "tag": "candidate",
+            "uri": f"https://candidate---{BACKEND}-pnovr5vsba-uc.a.run.app",
+        },
+    ]
+    return parse_world(yaml.safe_dump(data, sort_keys=False), "candidate")
+
+
+def promote(emu: Emulator) -> object:
+    from gate.engine import EngineOptions
+    from gate.pipeline.promote import check_and_promote
+    from gate.policy.loader import load_policy
+    from gate.runner import RunOptions
+
+    options = RunOptions(
+        env=emulator_env(emu),
+        resolve=resolve(emu),
+        handle_signals=False,
+        engine=EngineOptions(fail_fast=False, deadline=RUN_DEADLINE_S),
+    )
+    return check_and_promote(load_policy(PROMOTE), options, None, service=BACKEND, tag="candidate")
+
+
+def snapshot(emu: Emulator) -> object:
+    from gate.evidence.snapshot import Snapshot, SnapshotOptions
+    from gate.gcp.cloud import Cloud
+    from gate.gcp.transport.connection import Connection
+
+    cloud = Cloud(Connection(emulator_host=emu.api_host), "netra-staging", "us-central1")
+    return Snapshot(cloud.transport, SnapshotOptions()).world()
+
+
+def faulty_world() -> World:
+    """s12 whose APIs fail the way Google's do: denied, over quota, briefly down."""
+    world = load_world(WORLDS / "s12-healthy.yaml")
+    world.faults = [
+        Fault(api="secretmanager", status=403),
+        Fault(api="redis", status=429, times=1),
+        Fault(api="sqladmin", status=500, times=1),
+        Fault(api="compute", status=503, times=1),
+        Fault(api="vpcaccess", status=403),
+        Fault(api="logging", status=429, times=1),
+    ]
+    return world
+
+
+def scenarios() -> list[Scenario]:
+    out: list[Scenario] = []
+    for path in sorted(WORLDS.glob("*.yaml")):
+        out.append(Scenario(f"{path.stem}/staging", load_world(path), check(STAGING)))
+        out.append(Scenario(f"{path.stem}/production", production_world(path), check(PRODUCTION)))
+    healthy = load_world(WORLDS / "s12-healthy.yaml")
+    out += [
+        Scenario("candidate/promote", candidate_world(), promote),
+        Scenario("s12-healthy/snapshot", healthy, snapshot),
+        Scenario("s12-healthy/missing-resources", healthy, check(MISSING)),
+        Scenario("s12-healthy/api-faults", faulty_world(), check(STAGING)),
+    ]
+    return out
+
+
+def _run(s: Scenario) -> list[Recorded]:
+    with Emulator(s.world, exchanges=True) as emu:
+        s.act(emu)
+        return [Recorded(s.name, x) for x in emu.exchanges]
+
+
+def record_all(workers: int = 32) -> list[Recorded]:
+    """Every scenario, concurrently (most of a run's time is spent waiting on probes)."""
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="conformance") as pool:
+        runs = list(pool.map(_run, scenarios()))
+    return [r for batch in runs for r in batch]
