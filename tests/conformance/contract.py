@@ -40,7 +40,10 @@ CALLS: dict[tuple[str, str], str] = {
         "networkmanagement",
         "CreateConnectivityTest",
     ): "networkmanagement.projects.locations.global.connectivityTests.create",
-    ("networkmanagement", "GetConnectivityTest"): "networkmanagement.projects.locations.global.connectivityTests.get",
+    (
+        "networkmanagement",
+        "GetConnectivityTest",
+    ): "networkmanagement.projects.locations.global.connectivityTests.get",
     (
         "networkmanagement",
         "DeleteConnectivityTest",
@@ -59,9 +62,7 @@ LRO = {
 
 # Methods the scenarios need not exercise, and why.
 NOT_EXERCISED = {
-    "compute.subnetworks.get": "Direct VPC egress only; no shipped world uses it",
-    "compute.routes.list": "read by no check type yet (the snapshot lists routes: routes.list is exercised there)",
-    "secretmanager.projects.secrets.get": "run.env reads versions only; kept for secret-level checks",
+    "secretmanager.projects.secrets.get": "no check type reads secret metadata yet (run.env reads versions)",
     "networkmanagement.projects.locations.global.operations.get": (
         "the emulator finishes connectivity tests at once (done: true), so gate never polls"
     ),
@@ -82,4 +83,72 @@ UNTYPED: dict[tuple[str, str, str], str] = {
         "page is the list response of whichever method the caller names (firewalls, routes, "
         "addresses: all *List schemas with `items`); the items are typed through ROOTS"
     ),
+}
+
+# The API enum values gate's checks, path rules and providers name (ALL_CAPS literals),
+# by the field they are compared with. "~X" is a prefix (databaseVersion "POSTGRES_15"
+# starts with POSTGRES), "X~" a suffix. A field without an enum in its schema (protocol)
+# must mention the value in its description.
+JUDGED: dict[tuple[str, str, str], set[str]] = {
+    ("run", "GoogleCloudRunV2Condition", "state"): {"CONDITION_SUCCEEDED", "CONDITION_FAILED"},
+    ("run", "GoogleCloudRunV2VpcAccess", "egress"): {"ALL_TRAFFIC", "PRIVATE_RANGES_ONLY"},
+    ("run", "GoogleCloudRunV2TrafficTargetStatus", "type"): {"_LATEST~"},
+    ("vpcaccess", "Connector", "state"): {"READY"},
+    ("redis", "Instance", "state"): {"READY"},
+    ("redis", "Instance", "connectMode"): {"DIRECT_PEERING"},
+    ("redis", "Instance", "transitEncryptionMode"): {"DISABLED"},
+    ("sqladmin", "DatabaseInstance", "state"): {
+        "RUNNABLE",
+        "PENDING_CREATE",
+        "MAINTENANCE",
+        "ONLINE_MAINTENANCE",
+        "PENDING_DELETE",
+    },
+    ("sqladmin", "Settings", "availabilityType"): {"REGIONAL", "ZONAL"},
+    ("sqladmin", "DatabaseInstance", "databaseVersion"): {"~POSTGRES", "~POSTGRES_", "~MYSQL", "~SQLSERVER"},
+    ("sqladmin", "IpMapping", "type"): {"PRIVATE"},
+    ("compute", "NetworkPeering", "state"): {"ACTIVE"},
+    ("compute", "Firewall", "direction"): {"EGRESS"},
+    ("compute", "Address", "purpose"): {"VPC_PEERING"},
+    ("secretmanager", "SecretVersion", "state"): {"ENABLED"},
+    ("networkmanagement", "ReachabilityDetails", "result"): {"REACHABLE", "UNREACHABLE"},
+    ("networkmanagement", "Step", "state"): {"DROP", "ABORT"},
+    ("networkmanagement", "ConnectivityTest", "protocol"): {"TCP"},
+    ("logging", "LogEntry", "severity"): {
+        "DEFAULT",
+        "DEBUG",
+        "INFO",
+        "NOTICE",
+        "WARNING",
+        "ERROR",
+        "CRITICAL",
+        "ALERT",
+        "EMERGENCY",
+    },
+}
+
+# ALL_CAPS literals in gate/checks, gate/netpath and gate/gcp that are no API enum value.
+NOT_API_ENUMS: dict[str, str] = {
+    **{
+        m: "an HTTP method (http.health)"
+        for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+    },
+    **{
+        v: "an environment variable name (run.env defaults, golden-path token)"
+        for v in (
+            "DATABASE_URL",
+            "ENVIRONMENT",
+            "JWT_SECRET_KEY",
+            "POSTGRES_HOST",
+            "POSTGRES_PORT",
+            "REDIS_HOST",
+            "REDIS_PORT",
+            "NETRA_E2E_TOKEN",
+        )
+    },
+    "ABORTED": "gate's own ApiError status (google.rpc.Code) for an etag mismatch",
+    "NOT_FOUND": "google.rpc.Code of a NotFoundError, not a field value",
+    "NONE": "logs.boot's severity parameter value that turns the threshold off",
+    "UNSPECIFIED": "suffix of every proto3 zero value: unset, treated as missing or the documented default",
+    "_UNSPECIFIED": "suffix of every proto3 zero value: unset, treated as missing",
 }

@@ -165,7 +165,9 @@ class Validator:
     def new(cls, api: str, *, numeric_enums: bool = False) -> Validator:
         return cls(api, [], set(), set(), numeric_enums)
 
-    def check(self, value: Any, spec: Mapping[str, Any], where: str, owner: str = "", field: str = "") -> None:
+    def check(
+        self, value: Any, spec: Mapping[str, Any], where: str, owner: str = "", field: str = ""
+    ) -> None:
         if "$ref" in spec:
             name = spec["$ref"]
             self.check_object(value, name, where)
@@ -254,14 +256,16 @@ class Validator:
                 self.problems.append(f"{where}: {value!r} is not a valid {fmt}")
         elif kind == "integer":
             if isinstance(value, bool) or not isinstance(value, int):
-                self.problems.append(f"{where}: expected a JSON number ({fmt or 'integer'}), got {_kind(value)}")
+                self.problems.append(
+                    f"{where}: expected a JSON number ({fmt or 'integer'}), got {_kind(value)}"
+                )
             elif fmt == "uint32" and value < 0:
                 self.problems.append(f"{where}: {value} is negative for a uint32")
         elif kind == "number":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                # proto3 JSON also writes "NaN"/"Infinity" as strings
-                if value not in ("NaN", "Infinity", "-Infinity"):
-                    self.problems.append(f"{where}: expected a JSON number, got {_kind(value)}")
+            # proto3 JSON also writes "NaN"/"Infinity" as strings
+            special = value in ("NaN", "Infinity", "-Infinity")
+            if (isinstance(value, bool) or not isinstance(value, (int, float))) and not special:
+                self.problems.append(f"{where}: expected a JSON number, got {_kind(value)}")
         elif kind == "boolean":
             if not isinstance(value, bool):
                 self.problems.append(f"{where}: expected a boolean, got {_kind(value)}")

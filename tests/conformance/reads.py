@@ -28,11 +28,12 @@ a new read the walk cannot see must be declared, not silently skipped).
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from tests.conformance import discovery as d
 
@@ -87,7 +88,7 @@ class Fact:
     what: str
 
 
-T = Union[Msg, Arr, MapOf, Enum, Scalar, Lro, OneOf, Fact, None]
+T = Msg | Arr | MapOf | Enum | Scalar | Lro | OneOf | Fact | None
 
 MESSAGE_METHODS = {"HasField", "WhichOneof", "pb", "items", "keys", "values", "get"}
 PASSTHROUGH = {"need", "opt", "need_enum", "enum_name", "tuple", "list", "sorted", "reversed", "iter", "_obj"}
@@ -140,6 +141,7 @@ class Walked:
     violations: list[str] = field(default_factory=list)
     untyped: set[tuple[str, str]] = field(default_factory=set)  # (function, attribute)
     labels: set[tuple[str, str]] = field(default_factory=set)  # (api, label) passed to call/pages
+    paged: set[tuple[str, str]] = field(default_factory=set)  # the labels read page by page
 
 
 @dataclass
@@ -503,13 +505,14 @@ class ModuleWalk:
         # (api, label) pairs: what Transport.call / pages get, directly or through a helper of the module.
         forwards = name in ("call", "pages") or name in self.fns or f"{self._cls()}.{name}" in self.fns
         consts = [(self._strings(a, env) or [None])[0] for a in node.args]
-        label = next(
-            ((a, b) for a, b in zip(consts, consts[1:], strict=False) if a and b and _api_key(a)), None
-        )
+        label = next(((a, b) for a, b in itertools.pairwise(consts) if a and b and _api_key(a)), None)
         if not forwards:
             label = None
         if label is not None and self._recording:
             self.out.labels.add(label)
+            callee = self.fns.get(name) or self.fns.get(f"{self._cls()}.{name}")
+            if name == "pages" or (callee is not None and _calls_pages(callee.node)):
+                self.out.paged.add(label)
         if label is not None and name in ("call", "pages"):
             method = self.calls.get(label)
             if method is None:
@@ -581,6 +584,13 @@ class ModuleWalk:
         if ret is not None and ast.unparse(ret) not in ("Any", "None"):
             return Fact(f"returns {ast.unparse(ret)}")
         return None
+
+
+def _calls_pages(node: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "pages"
+        for n in ast.walk(node)
+    )
 
 
 def _api_key(text: str) -> str | None:

@@ -72,7 +72,12 @@ def check(policy: Path, **kwargs: Any) -> Callable[[Emulator], object]:
         import gate
 
         return gate.run(
-            policy, env=emulator_env(emu), resolve=resolve(emu), fail_fast=False, deadline=RUN_DEADLINE_S, **kwargs
+            policy,
+            env=emulator_env(emu),
+            resolve=resolve(emu),
+            fail_fast=False,
+            deadline=RUN_DEADLINE_S,
+            **kwargs,
         )
 
     return act
@@ -112,6 +117,19 @@ def candidate_world() -> World:
     return parse_world(yaml.safe_dump(data, sort_keys=False), "candidate")
 
 
+def direct_vpc_world() -> World:
+    """s12 whose backend revision uses Direct VPC egress (a subnet) instead of a connector."""
+    data = world_data()
+    rev = next(r for r in data["run"]["revisions"] if r["name"].endswith(f"/{BACKEND}-00042-xq7"))
+    rev["vpcAccess"] = {
+        "egress": "PRIVATE_RANGES_ONLY",
+        "networkInterfaces": [
+            {"network": "staging-vpc", "subnetwork": "staging-subnet", "tags": ["backend"]}
+        ],
+    }
+    return parse_world(yaml.safe_dump(data, sort_keys=False), "direct-vpc")
+
+
 def promote(emu: Emulator) -> object:
     from gate.engine import EngineOptions
     from gate.pipeline.promote import check_and_promote
@@ -137,15 +155,17 @@ def snapshot(emu: Emulator) -> object:
 
 
 def faulty_world() -> World:
-    """s12 whose APIs fail the way Google's do: denied, over quota, briefly down."""
-    world = load_world(WORLDS / "s12-healthy.yaml")
+    """s12 (production names) whose APIs fail the way Google's do: denied, over quota, briefly down."""
+    world = production_world(WORLDS / "s12-healthy.yaml")
     world.faults = [
         Fault(api="secretmanager", status=403),
         Fault(api="redis", status=429, times=1),
         Fault(api="sqladmin", status=500, times=1),
         Fault(api="compute", status=503, times=1),
-        Fault(api="vpcaccess", status=403),
+        Fault(api="vpcaccess", status=503, times=1),
         Fault(api="logging", status=429, times=1),
+        Fault(api="networkmanagement", status=500, times=1),
+        Fault(api="run", method="GET", path="/revisions/", status=503, times=1),
     ]
     return world
 
@@ -158,9 +178,10 @@ def scenarios() -> list[Scenario]:
     healthy = load_world(WORLDS / "s12-healthy.yaml")
     out += [
         Scenario("candidate/promote", candidate_world(), promote),
+        Scenario("direct-vpc/staging", direct_vpc_world(), check(STAGING)),
         Scenario("s12-healthy/snapshot", healthy, snapshot),
         Scenario("s12-healthy/missing-resources", healthy, check(MISSING)),
-        Scenario("s12-healthy/api-faults", faulty_world(), check(STAGING)),
+        Scenario("s12-healthy/api-faults", faulty_world(), check(PRODUCTION)),
     ]
     return out
 
@@ -171,8 +192,22 @@ def _run(s: Scenario) -> list[Recorded]:
         return [Recorded(s.name, x) for x in emu.exchanges]
 
 
-def record_all(workers: int = 32) -> list[Recorded]:
-    """Every scenario, concurrently (most of a run's time is spent waiting on probes)."""
+@dataclass(frozen=True)
+class Runs:
+    recorded: list[Recorded]  # every exchange of every scenario and sweep
+    outcomes: dict[str, dict[str, str]]  # sweep id -> value -> check status
+
+
+def run_all(tmp: Path, workers: int = 48) -> Runs:
+    """Every scenario and every enum sweep, concurrently (most of a run is waiting on probes)."""
+    from tests.conformance.sweeps import SWEEPS, run_sweep
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="conformance") as pool:
-        runs = list(pool.map(_run, scenarios()))
-    return [r for batch in runs for r in batch]
+        runs = [pool.submit(_run, s) for s in scenarios()]
+        swept = {s.id: pool.submit(run_sweep, s, tmp) for s in SWEEPS}
+        recorded = [r for f in runs for r in f.result()]
+        outcomes = {}
+        for sid, f in swept.items():
+            outcomes[sid], exchanges = f.result()
+            recorded += exchanges
+    return Runs(recorded, outcomes)

@@ -86,7 +86,9 @@ def check_request(x: Exchange) -> Checked:
     m = d.match(x.api, x.method, x.path)
     out = Checked(m)
     if m is None:
-        out.problems.append(f"{x.method} {x.path}: no method of {d.DOCUMENTS[x.api]} has this HTTP method and path")
+        out.problems.append(
+            f"{x.method} {x.path}: no method of {d.DOCUMENTS[x.api]} has this HTTP method and path"
+        )
         return out
     out.problems += _path_parameters(m, x.path)
     out.problems += _query(m, x.query)
@@ -175,8 +177,7 @@ def _forms(api: str, value: Any, schema_name: str, where: str) -> list[str]:
             forms = documented_forms(str(spec.get("description", "")))
             if forms and not any(f.fullmatch(v) for f in forms):
                 out.append(
-                    f"{here}: {v!r} is not in the documented form "
-                    + " or ".join(f.pattern for f in forms)
+                    f"{here}: {v!r} is not in the documented form " + " or ".join(f.pattern for f in forms)
                 )
 
     walk(value, {"$ref": schema_name}, where)
@@ -212,7 +213,7 @@ def check_response(x: Exchange) -> Checked:
         return out
     v = d.Validator.new(m.api)
     v.check_object(body, m.response, f"{m.id} response")
-    out.problems += v.problems
+    out.problems += v.problems + _forms(m.api, body, m.response, f"{m.id} response")
     out.fields, out.enums = v.seen_fields, v.seen_enums
     return out
 
