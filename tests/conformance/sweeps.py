@@ -22,7 +22,7 @@ import yaml
 
 from gate.emulator import World
 from tests.conformance import discovery as d
-from tests.conformance.recording import BACKEND, Recorded, emulator_env, resolve, world_data
+from tests.conformance.recording import BACKEND, Recorded, complete, emulator_env, resolve, world_data
 
 PROJECT = "netra-staging"
 LOC = f"projects/{PROJECT}/locations/us-central1"
@@ -540,8 +540,11 @@ def run_sweep(sweep: Sweep, tmp: Path) -> tuple[dict[str, str], list[Recorded]]:
         )
     )
     with Emulator(world, exchanges=True) as emu:
-        report = gate.run(policy, env=emulator_env(emu), resolve=resolve(emu), fail_fast=False, deadline=60)
+        report = gate.run(
+            policy, env=emulator_env(emu), resolve=resolve(emu), fail_fast=False, deadline=60, pool=8
+        )
         exchanges = [Recorded(f"sweep/{sweep.id}", x) for x in emu.exchanges]
+    complete(f"sweep {sweep.id}", report)
     by_id = {r.id: r.status.value for r in report.results}
     return {v: by_id[slug(v)] for v in values}, exchanges
 

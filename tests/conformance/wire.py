@@ -104,7 +104,34 @@ def check_request(x: Exchange) -> Checked:
     v = d.Validator.new(m.api, numeric_enums=numeric)
     v.check_object(body, m.request, f"{m.id} body")
     out.problems += v.problems + _forms(m.api, body, m.request, f"{m.id} body")
+    out.problems += _required_fields(m.api, body, m.request, f"{m.id} body")
     out.fields, out.enums = v.seen_fields, v.seen_enums
+    return out
+
+
+def _required(spec: Mapping[str, Any]) -> bool:
+    """``required: true``, or "Required." opening the description (the AIP-203 field behavior)."""
+    return bool(spec.get("required")) or str(spec.get("description", "")).startswith("Required.")
+
+
+def _required_fields(api: str, body: Any, schema_name: str, where: str) -> list[str]:
+    """Fields documented "Required." must be in the request wherever their parent is."""
+    out: list[str] = []
+
+    def walk(v: Any, spec: Mapping[str, Any], here: str) -> None:
+        if "$ref" in spec:
+            spec = d.schema(api, spec["$ref"]) if d.has_schema(api, spec["$ref"]) else {}
+        if isinstance(v, list):
+            for i, item in enumerate(v):
+                walk(item, spec.get("items", {}), f"{here}[{i}]")
+        elif isinstance(v, dict) and "properties" in spec:
+            for k, sub in spec["properties"].items():
+                if k in v:
+                    walk(v[k], sub, f"{here}.{k}")
+                elif _required(sub):
+                    out.append(f"{here}: required field {k} is missing")
+
+    walk(body, {"$ref": schema_name}, where)
     return out
 
 
@@ -140,7 +167,7 @@ def _query(m: d.Method, query: Mapping[str, list[str]]) -> list[str]:
             continue
         out.append(f"{m.id}: unknown query parameter {key!r} (the method takes {sorted(own) or 'none'})")
     for key, spec in own.items():
-        if spec.get("required") and key not in query:
+        if _required(spec) and key not in query:
             out.append(f"{m.id}: required query parameter {key} is missing")
     return out
 
