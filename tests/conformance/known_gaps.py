@@ -59,12 +59,29 @@ _TRACE = (
     f"{ISSUE_11} item 3: a REACHABLE result whose trace does not end in DELIVER is an incomplete "
     "analysis, not proof of delivery"
 )
+_UNKNOWN_ENUM = "an unknown enum value must be ERROR, never PASS (docs/RELIABILITY.md, fail closed): "
+UNDOCUMENTED = "GATE_UNDOCUMENTED_VALUE"  # tests.conformance.sweeps.UNDOCUMENTED
 SWEEP_GAPS: dict[str, tuple[frozenset[str] | None, str]] = {
     # None: every value the sweep does not call healthy
     "run-service-terminal-condition": (None, _TERMINAL),
     "sql-activation-policy": (None, _ACTIVATION),
     "sql-activation-policy-path": (None, _ACTIVATION),
     "connectivity-test-final-step": (None, _TRACE),
+    "run-revision-container-healthy": (
+        frozenset({UNDOCUMENTED}),
+        _UNKNOWN_ENUM + "run.revision (gate/checks/run_revision.py, changing for issue 11 item 5) fails "
+        "only a supporting condition in CONDITION_FAILED and passes any other state",
+    ),
+    "firewall-direction": (
+        frozenset({UNDOCUMENTED}),
+        _UNKNOWN_ENUM + f"{ISSUE_11} item 4: gate/netpath/firewall.py ignores a rule whose direction "
+        "is not EGRESS, so a rule of unknown direction is treated as ingress",
+    ),
+    "boot-log-severity": (
+        frozenset({UNDOCUMENTED}),
+        _UNKNOWN_ENUM + "logs.boot (gate/checks/boot_log.py) ranks a severity it does not know below "
+        "the threshold, so its line cannot fail the boot log",
+    ),
 }
 
 

@@ -100,13 +100,17 @@ def check_request(x: Exchange) -> Checked:
     if body is _BAD:
         out.problems.append(f"{m.id}: the request body is not JSON: {x.body[:80]!r}")
         return out
-    numeric = any("enum-encoding=int" in v for k in ("$alt", "alt") for v in x.query.get(k, []))
-    v = d.Validator.new(m.api, numeric_enums=numeric)
+    v = d.Validator.new(m.api, numeric_enums=numeric_enums(x))
     v.check_object(body, m.request, f"{m.id} body")
     out.problems += v.problems + _forms(m.api, body, m.request, f"{m.id} body")
     out.problems += _required_fields(m.api, body, m.request, f"{m.id} body")
     out.fields, out.enums = v.seen_fields, v.seen_enums
     return out
+
+
+def numeric_enums(x: Exchange) -> bool:
+    """The request said ``$alt=json;enum-encoding=int``: enums travel as numbers, both ways."""
+    return any("enum-encoding=int" in v for k in ("$alt", "alt") for v in x.query.get(k, []))
 
 
 def _required(spec: Mapping[str, Any]) -> bool:
@@ -238,7 +242,7 @@ def check_response(x: Exchange) -> Checked:
         if body not in ({}, None):
             out.problems.append(f"{m.id}: the method returns no body, got {str(body)[:80]}")
         return out
-    v = d.Validator.new(m.api)
+    v = d.Validator.new(m.api, numeric_enums=numeric_enums(x))
     v.check_object(body, m.response, f"{m.id} response")
     out.problems += v.problems + _forms(m.api, body, m.response, f"{m.id} response")
     out.fields, out.enums = v.seen_fields, v.seen_enums
