@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from gate.emulator.emulator import Emulator
 from gate.emulator.faults import Fault
-from gate.emulator.server import RecordedRequest
+from gate.emulator.server import Exchange, RecordedRequest
 from gate.emulator.world import Endpoint, EndpointPath, World, load_world, parse_world
 
 __all__ = [
     "Emulator",
     "Endpoint",
     "EndpointPath",
+    "Exchange",
     "Fault",
     "RecordedRequest",
     "World",

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from gate.emulator.apis import all_routes
 from gate.emulator.endpoints import EndpointServer
 from gate.emulator.faults import Fault, FaultSet
-from gate.emulator.server import ApiServer, RecordedRequest
+from gate.emulator.server import ApiServer, Exchange, RecordedRequest
 from gate.emulator.state import State, utc_now
 from gate.emulator.world import World
 from gate.errors import Diagnostic, InputError
@@ -28,9 +28,13 @@ class Emulator:
         port: int = 0,
         endpoints_port: int = 0,
         clock: Callable[[], dt.datetime] = utc_now,
+        *,
+        exchanges: bool = False,
     ) -> None:
+        """``exchanges=True`` also keeps every request body and response as sent (see ``exchanges``)."""
         self.world = world
         self._clock = clock
+        self._keep_exchanges = exchanges
         self._port = port
         self._endpoints_port = endpoints_port
         self._faults = FaultSet([_copy(f) for f in world.faults])
@@ -43,7 +47,13 @@ class Emulator:
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> Emulator:
         try:
-            self._api = ApiServer(self._port, State(self.world, self._clock), all_routes(), self._faults)
+            self._api = ApiServer(
+                self._port,
+                State(self.world, self._clock),
+                all_routes(),
+                self._faults,
+                exchanges=self._keep_exchanges,
+            )
             self._serve(self._api, "gate-emulator-api")
             http_eps = [e for e in self.world.endpoints if e.paths]
             if http_eps:
@@ -133,10 +143,20 @@ class Emulator:
         with self._api.records_lock:
             return list(self._api.records)
 
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Requests with their bodies and the answers as sent; empty unless ``exchanges=True``."""
+        if self._api is None or self._api.exchanges is None:
+            return []
+        with self._api.records_lock:
+            return list(self._api.exchanges)
+
     def clear_requests(self) -> None:
         if self._api is not None:
             with self._api.records_lock:
                 self._api.records.clear()
+                if self._api.exchanges is not None:
+                    self._api.exchanges.clear()
                 self._api.arrivals = 0
 
     def wait_for_arrivals(self, count: int, timeout: float) -> bool:

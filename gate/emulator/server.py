@@ -3,6 +3,9 @@
 One ThreadingHTTPServer with HTTP/1.1 keep-alive; routes are told apart by
 path exactly as the official clients send them with ``transport="rest"``.
 Every request is recorded, then faults are applied, then the route answers.
+With ``exchanges`` on (``Emulator(world, exchanges=True)``) the request body and
+the response bytes as sent are kept too: tests/conformance checks both against
+Google's discovery documents.
 """
 
 from __future__ import annotations
@@ -46,6 +49,19 @@ class RecordedRequest:
     status: int = 0  # the status answered; 0 = no answer (hang, reset)
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request as it arrived and the answer exactly as it was sent."""
+
+    api: str
+    method: str
+    path: str  # percent-decoded, as routes see it
+    query: dict[str, list[str]]
+    body: bytes  # the request body as sent
+    status: int  # 0 = no answer (hang, reset)
+    response: bytes  # the response body as sent ("" with no answer)
+
+
 class ApiServer(QuietHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -55,12 +71,15 @@ class ApiServer(QuietHTTPServer):
     request_queue_size = 128
     block_on_close = True  # server_close() joins handler threads: none is left behind
 
-    def __init__(self, port: int, state: State, routes: list[Route], faults: FaultSet) -> None:
+    def __init__(
+        self, port: int, state: State, routes: list[Route], faults: FaultSet, *, exchanges: bool = False
+    ) -> None:
         self.state = state
         self.routes = routes
         self.faults = faults
         self.stopping = threading.Event()
         self.records: list[RecordedRequest] = []
+        self.exchanges: list[Exchange] | None = [] if exchanges else None
         self.records_lock = threading.Lock()
         # Requests that have arrived, counted before any fault delays or hangs them: a
         # test waits on this condition for "the call is in flight", never sleeps for it.
@@ -93,6 +112,11 @@ class ApiServer(QuietHTTPServer):
     def record(self, rec: RecordedRequest) -> None:
         with self.records_lock:
             self.records.append(rec)
+
+    def keep(self, exchange: Exchange) -> None:
+        if self.exchanges is not None:
+            with self.records_lock:
+                self.exchanges.append(exchange)
 
 
 def _api_guess(path: str) -> str:
@@ -159,8 +183,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.arrived.notify_all()
         plan = summarise(self.server.faults.take(api, self.command, path))
 
-        def record(status: int) -> None:
+        def record(status: int, payload: bytes = b"") -> None:
             self.server.record(RecordedRequest(api, self.command, path, query, arrived, status))
+            self.server.keep(Exchange(api, self.command, path, query, raw, status, payload))
 
         if plan["delay"] and self.server.stopping.wait(plan["delay"]):
             record(0)
@@ -176,8 +201,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         response = self._answer(found, api, path, query, raw, plan)
-        record(response.status)
         if plan.get("malformed") and response.status == 200:
+            record(200, b'{"name": "projects/')
             self._send(200, b'{"name": "projects/', "application/json; charset=UTF-8")
             return
         if response.status == 200 and plan.get("drop"):
@@ -188,7 +213,9 @@ class _Handler(BaseHTTPRequestHandler):
         if response.status == 200 and plan.get("empty_page") and response.list_key:
             response.body.pop(response.list_key, None)
             response.body["nextPageToken"] = query.get("pageToken", [""])[0] or page_token(0)
-        self._send(response.status, json.dumps(response.body).encode(), "application/json; charset=UTF-8")
+        payload = json.dumps(response.body).encode()
+        record(response.status, payload)
+        self._send(response.status, payload, "application/json; charset=UTF-8")
 
     def _route(self, path: str) -> tuple[Route, dict[str, str]] | None:
         for r in self.server.routes:

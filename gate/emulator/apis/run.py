@@ -186,7 +186,11 @@ def _new_revision(
 
 
 def _canonical(body: dict[str, Any]) -> dict[str, Any]:
-    """The body as the API's JSON: enums by name, whatever ``enum-encoding`` the client used."""
+    """The body checked, then as the API itself writes it (enum names, int64 as strings).
+
+    The official clients send enums as numbers (``$alt=json;enum-encoding=int``); kept
+    as sent, they would be served back as numbers to every later reader.
+    """
     from google.cloud import run_v2
     from google.protobuf import json_format
 

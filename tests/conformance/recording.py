@@ -1,0 +1,237 @@
+"""Run gate the way users do and keep every request and answer on the wire.
+
+Scenarios: each shipped world under the staging policy; the same world renamed to
+production names (as tests/scenarios/test_production.py does) under the
+production policy, whose network checks also run Connectivity Tests; a gated
+promotion that PATCHes traffic; a ``gate snapshot``; and runs that make the
+emulator answer with errors (missing resources, injected 403/429/500/503).
+Between them the policies include every library file in checks/. Each
+scenario has its own emulator, started with ``exchanges=True``; runs are
+in-process (``gate.run``, ``check_and_promote``, ``Snapshot``) and concurrent.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gate.emulator import Emulator, Exchange, Fault, World, load_world, parse_world
+
+ROOT = Path(__file__).resolve().parents[2]
+WORLDS = ROOT / "gate" / "emulator" / "worlds"
+STAGING = ROOT / "policies" / "netra-staging.yaml"
+PRODUCTION = ROOT / "policies" / "netra-production.yaml"
+MISSING = Path(__file__).parent / "policies" / "missing-resources.yaml"
+PROMOTE = Path(__file__).parent / "policies" / "promote.yaml"
+# A run's API calls happen in its first seconds; the rest is probes polling endpoints
+# (health with successes: 3, ...), cut off here. Every check that reads an API must
+# still have finished an attempt (``complete``): a loaded machine fails loudly
+# rather than silently recording fewer requests.
+RUN_DEADLINE_S = 10.0
+POLICIES = (STAGING, PRODUCTION)
+BACKEND = "netra-backend-staging"
+
+# The staging world under production names (tests/scenarios/test_production.py).
+RENAMES = {
+    "netra-backend-staging": "netra-backend-production",
+    "staging-redis-f1adc35c": "production-redis",
+    "staging-shared-postgres": "production-postgres",
+    "api.staging.netrasystems.ai": "api.netrasystems.ai",
+    "netra-staging": "netra-production",
+}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    scenario: str  # "s12-healthy/staging"
+    exchange: Exchange
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    world: Callable[[], World]  # loaded in the worker: loading is CPU, runs are mostly waiting
+    act: Callable[[Emulator], object]
+
+
+def emulator_env(emu: Emulator) -> dict[str, str]:
+    return {"GATE_EMULATOR_HOST": emu.api_host, **emu.world.env}
+
+
+def resolve(emu: Emulator) -> tuple[str, ...]:
+    return tuple(f"{origin}={base}" for origin, base in emu.resolver_map.items())
+
+
+def check(policy: Path, **kwargs: Any) -> Callable[[Emulator], object]:
+    def act(emu: Emulator) -> object:
+        import gate
+
+        return gate.run(
+            policy,
+            env=emulator_env(emu),
+            resolve=resolve(emu),
+            fail_fast=False,
+            deadline=RUN_DEADLINE_S,
+            **kwargs,
+        )
+
+    return act
+
+
+def production_world(path: Path) -> World:
+    text = path.read_text(encoding="utf-8")
+    for old, new in RENAMES.items():
+        text = text.replace(old, new)
+    return parse_world(text, f"{path.stem}-as-production")
+
+
+def world_data(name: str = "s12-healthy") -> dict[str, Any]:
+    # deepcopy: YAML anchors alias shared lists between resources.
+    return copy.deepcopy(yaml.safe_load((WORLDS / f"{name}.yaml").read_text(encoding="utf-8")))
+
+
+def candidate_world() -> World:
+    """s12 as ``gcloud run deploy --no-traffic --tag candidate`` leaves it: the old revision serves."""
+    data = world_data()
+    svc = next(s for s in data["run"]["services"] if s["name"].endswith(f"/{BACKEND}"))
+    old, new = f"{BACKEND}-00041-m4f", f"{BACKEND}-00042-xq7"
+    rev = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION"
+    svc["traffic"] = [
+        {"type": rev, "revision": old, "percent": 100},
+        {"type": rev, "revision": new, "tag": "candidate"},
+    ]
+    svc["trafficStatuses"] = [
+        {"type": rev, "revision": old, "percent": 100},
+        {
+            "type": rev,
+            "revision": new,
+            "tag": "candidate",
+            "uri": f"https://candidate---{BACKEND}-pnovr5vsba-uc.a.run.app",
+        },
+    ]
+    return parse_world(yaml.safe_dump(data, sort_keys=False), "candidate")
+
+
+def direct_vpc_world() -> World:
+    """s12 whose backend revision uses Direct VPC egress (a subnet) instead of a connector."""
+    data = world_data()
+    rev = next(r for r in data["run"]["revisions"] if r["name"].endswith(f"/{BACKEND}-00042-xq7"))
+    rev["vpcAccess"] = {
+        "egress": "PRIVATE_RANGES_ONLY",
+        "networkInterfaces": [
+            {"network": "staging-vpc", "subnetwork": "staging-subnet", "tags": ["backend"]}
+        ],
+    }
+    return parse_world(yaml.safe_dump(data, sort_keys=False), "direct-vpc")
+
+
+def promote(emu: Emulator) -> object:
+    from gate.engine import EngineOptions
+    from gate.pipeline.promote import check_and_promote
+    from gate.policy.loader import load_policy
+    from gate.runner import RunOptions
+
+    options = RunOptions(
+        env=emulator_env(emu),
+        resolve=resolve(emu),
+        handle_signals=False,
+        engine=EngineOptions(fail_fast=False, deadline=RUN_DEADLINE_S, pool=8),
+    )
+    return check_and_promote(load_policy(PROMOTE), options, None, service=BACKEND, tag="candidate")
+
+
+def snapshot(emu: Emulator) -> object:
+    from gate.evidence.snapshot import Snapshot, SnapshotOptions
+    from gate.gcp.cloud import Cloud
+    from gate.gcp.transport.connection import Connection
+
+    cloud = Cloud(Connection(emulator_host=emu.api_host), "netra-staging", "us-central1")
+    return Snapshot(cloud.transport, SnapshotOptions()).world()
+
+
+def faulty_world() -> World:
+    """s12 (production names) whose APIs fail the way Google's do: denied, over quota, briefly down."""
+    world = production_world(WORLDS / "s12-healthy.yaml")
+    world.faults = [
+        Fault(api="secretmanager", status=403),
+        Fault(api="redis", status=429, times=1),
+        Fault(api="sqladmin", status=500, times=1),
+        Fault(api="compute", status=503, times=1),
+        Fault(api="vpcaccess", status=503, times=1),
+        Fault(api="logging", status=429, times=1),
+        Fault(api="networkmanagement", status=500, times=1),
+        Fault(api="run", method="GET", path="/revisions/", status=503, times=1),
+    ]
+    return world
+
+
+def scenarios() -> list[Scenario]:
+    out: list[Scenario] = []
+    for path in sorted(WORLDS.glob("*.yaml")):
+        out.append(Scenario(f"{path.stem}/staging", functools.partial(load_world, path), check(STAGING)))
+        out.append(
+            Scenario(f"{path.stem}/production", functools.partial(production_world, path), check(PRODUCTION))
+        )
+    healthy = functools.partial(load_world, WORLDS / "s12-healthy.yaml")
+    out += [
+        Scenario("candidate/promote", candidate_world, promote),
+        Scenario("direct-vpc/staging", direct_vpc_world, check(STAGING)),
+        Scenario("s12-healthy/snapshot", healthy, snapshot),
+        Scenario("s12-healthy/missing-resources", healthy, check(MISSING)),
+        Scenario("s12-healthy/api-faults", faulty_world, check(PRODUCTION)),
+    ]
+    return out
+
+
+def complete(name: str, result: object) -> None:
+    """Every check that reads an API finished at least one attempt before the run deadline."""
+    from gate import registry
+    from gate.model import Report, Status
+    from gate.policy.loader import load_policy
+
+    report = result[0] if isinstance(result, tuple) else result
+    if not isinstance(report, Report):
+        return
+    specs = {c.id: c for c in load_policy(report.policy).checks}
+    cut = [
+        r.id
+        for r in report.results
+        if registry.get(r.type).uses_cloud(specs[r.id].params)
+        and r.status is not Status.SKIP
+        and not r.attempts
+    ]
+    assert not cut, f"{name}: {cut} never finished an attempt within {RUN_DEADLINE_S}s (machine overloaded?)"
+
+
+def _run(s: Scenario) -> list[Recorded]:
+    with Emulator(s.world(), exchanges=True) as emu:
+        complete(s.name, s.act(emu))
+        return [Recorded(s.name, x) for x in emu.exchanges]
+
+
+@dataclass(frozen=True)
+class Runs:
+    recorded: list[Recorded]  # every exchange of every scenario and sweep
+    outcomes: dict[str, dict[str, str]]  # sweep id -> value -> check status
+
+
+def run_all(tmp: Path, workers: int = 24) -> Runs:
+    """Every scenario and every enum sweep, concurrently (most of a run is waiting on probes)."""
+    from tests.conformance.sweeps import SWEEPS, run_sweep
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="conformance") as pool:
+        runs = [pool.submit(_run, s) for s in scenarios()]
+        swept = {s.id: pool.submit(run_sweep, s, tmp) for s in SWEEPS}
+        recorded = [r for f in runs for r in f.result()]
+        outcomes = {}
+        for sid, f in swept.items():
+            outcomes[sid], exchanges = f.result()
+            recorded += exchanges
+    return Runs(recorded, outcomes)
