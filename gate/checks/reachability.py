@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gate.checks import sql_state
 from gate.checks.base import CheckType
 from gate.checks.target import TARGET_PROPERTIES, resolve_target, target_errors
 from gate.errors import NotFoundError
@@ -59,8 +60,7 @@ class Src:
 
 
 def _net(ref: str, project: str) -> str:
-    p, n = names.compute_ref(ref, project)
-    return f"projects/{p}/global/networks/{n}"
+    return names.network_name(ref, project)
 
 
 def _short_net(ref: str) -> str:
@@ -397,7 +397,9 @@ class Reachability(CheckType):
             return ndest.redis_destination_hop(dest.label, r.state, r.region, region, dest.ip, dest.port)
         if dest.kind == "sql":
             s = dest.sql
-            return ndest.sql_destination_hop(dest.label, s.state, s.region, dest.port)
+            up = sql_state.judge(s.name, s.project, s.state, s.activation_policy)
+            serving = None if up.serving is sql_state.Serving.UNKNOWN else up.ok
+            return ndest.sql_destination_hop(dest.label, serving, up.detail, s.region, dest.port, up.remediation)
         return ndest.address_destination_hop(dest.ip, dest.port)
 
     # -- verdict -----------------------------------------------------------------------

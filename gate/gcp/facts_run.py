@@ -84,10 +84,19 @@ class EnvVar:
 
 
 @dataclass(frozen=True)
+class ContainerPort:
+    name: str  # "http1" / "h2c"; "" when unset
+    container_port: int  # 0 when unset (Cloud Run then uses 8080)
+
+
+@dataclass(frozen=True)
 class Container:
     name: str
     image: str
     env: tuple[EnvVar, ...]
+    # Cloud Run's ingress container is the one that declares ports (a multi-container
+    # revision has exactly one); see gate.checks.target.choose_container.
+    ports: tuple[ContainerPort, ...] = ()
 
     def env_var(self, name: str) -> EnvVar | None:
         return next((e for e in self.env if e.name == name), None)

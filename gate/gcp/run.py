@@ -10,6 +10,7 @@ from gate.gcp.facts import Sensitive, enum_name, need, opt, timestamp
 from gate.gcp.facts_run import (
     Condition,
     Container,
+    ContainerPort,
     EnvVar,
     NetworkInterface,
     Revision,
@@ -239,7 +240,10 @@ def parse_revision(r: Any) -> Revision:
         conditions=tuple(parse_condition(c) for c in r.conditions),
         containers=tuple(
             Container(
-                name=c.name, image=need(c.image, "container image", name), env=tuple(_env(e) for e in c.env)
+                name=c.name,
+                image=need(c.image, "container image", name),
+                env=tuple(_env(e) for e in c.env),
+                ports=tuple(ContainerPort(p.name, int(p.container_port)) for p in c.ports),
             )
             for c in r.containers
         ),
