@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gate.checks import sql_state
+from gate.checks import sql_state, trace_verdict
 from gate.checks.base import CheckType
 from gate.checks.target import TARGET_PROPERTIES, resolve_target, target_errors
 from gate.errors import NotFoundError
@@ -81,9 +81,12 @@ class Reachability(CheckType):
         "private network, with the producer's peering ACTIVE; peering is not transitive); VPC "
         "egress firewall rules (priority, deny wins ties, implied allow at 65535); the destination "
         "is READY/RUNNABLE. FAIL names the first broken hop; a hop that cannot be judged is ERROR.\n\n"
-        "`confirm: true` also runs a Network Management Connectivity Test: REACHABLE passes, "
-        "UNREACHABLE fails with the trace's drop cause, AMBIGUOUS/UNDETERMINED are ERROR; the test "
-        "is always deleted afterwards."
+        "`confirm: true` also runs a Network Management Connectivity Test from the revision "
+        "(source `cloudRunRevision.uri` projects/P/locations/L/revisions/R): REACHABLE passes only "
+        "with complete traces whose last step DELIVERs to the destination (a trace with a "
+        "VIEWER_PERMISSION_MISSING step, or one ending in FORWARD/ABORT, is ERROR naming what is "
+        "missing); UNREACHABLE fails with the trace's drop cause; AMBIGUOUS/UNDETERMINED are ERROR; "
+        "the test is always deleted afterwards."
     )
     params_schema = {
         "type": "object",
@@ -463,10 +466,25 @@ class Reachability(CheckType):
             info["cleanup_error"] = res.cleanup_error
         evidence["connectivity_test"] = info
         if res.result in PASSING:
+            problem = trace_verdict.incomplete(res.traces, dest.ip)
+            if problem is not None:
+                info["incomplete"] = problem.detail
+                grant = (
+                    f"Grant gate's identity {problem.permission}, then re-run. "
+                    if problem.permission
+                    else ""
+                )
+                return Outcome.error(
+                    f"Connectivity Test REACHABLE but not proven: {problem.detail}",
+                    evidence=evidence,
+                    remediation=grant + "Only a complete trace that delivers to the destination proves "
+                    "reachability (Network Management reports REACHABLE for an analysis that stopped at "
+                    "a step the viewer may not see).",
+                )
             why = f" (resolves: {doubt.detail})" if doubt else ""
             return Outcome.passed(
                 f"{dest.name} {dest.ip}:{dest.port} reachable from revision {rev.short_name}: every hop ok, "
-                f"Connectivity Test REACHABLE{why}",
+                f"Connectivity Test REACHABLE with a complete trace{why}",
                 evidence=evidence,
             )
         if res.result == "UNREACHABLE":

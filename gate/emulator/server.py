@@ -8,6 +8,7 @@ Every request is recorded, then faults are applied, then the route answers.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import socket
 import struct
@@ -20,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from gate.emulator.faults import FaultSet, summarise
 from gate.emulator.state import Route, State
-from gate.emulator.wire import ApiFailure, Request, Response, page_token, permission_denied
+from gate.emulator.wire import ApiFailure, Request, Response, page_offset, page_token, permission_denied
 
 _DOMAINS = {
     "run": "run.googleapis.com",
@@ -61,6 +62,7 @@ class ApiServer(ThreadingHTTPServer):
         self.records: list[RecordedRequest] = []
         self.records_lock = threading.Lock()
         self.connections: set[socket.socket] = set()
+        self.empty_pages = itertools.count(1)  # nonces: each injected empty page gets a new token
         super().__init__(("127.0.0.1", port), _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -107,6 +109,15 @@ def _api_guess(path: str) -> str:
         if key in path:
             return api
     return "unknown"
+
+
+def _body_token(raw: bytes) -> str:
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        return ""
+    token = body.get("pageToken") if isinstance(body, dict) else None
+    return token if isinstance(token, str) else ""
 
 
 def _drop(body: Any, dotted: str) -> None:
@@ -175,8 +186,15 @@ class _Handler(BaseHTTPRequestHandler):
                 for item in response.body.get(response.list_key, []) if response.list_key else []:
                     _drop(item, dotted)
         if response.status == 200 and plan.get("empty_page") and response.list_key:
+            # No items, and a NEW token that leads back to the page that was asked for (the
+            # real APIs may answer so while they keep searching). Logging's token is in the body.
+            asked = query.get("pageToken", [""])[0] or _body_token(raw)
+            try:
+                offset = page_offset(asked)
+            except ApiFailure:
+                offset = 0
             response.body.pop(response.list_key, None)
-            response.body["nextPageToken"] = query.get("pageToken", [""])[0] or page_token(0)
+            response.body["nextPageToken"] = page_token(offset, next(self.server.empty_pages))
         self._send(response.status, json.dumps(response.body).encode(), "application/json; charset=UTF-8")
 
     def _route(self, path: str) -> tuple[Route, dict[str, str]] | None:
@@ -232,8 +250,13 @@ class _Handler(BaseHTTPRequestHandler):
             500: "Internal error encountered.",
             503: "The service is currently unavailable.",
         }
+        details = None
+        if plan.get("retry_delay"):
+            details = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": plan["retry_delay"]}]
         return ApiFailure(
-            code, plan.get("message") or default.get(code, f"Injected failure {code} on {path}")
+            code,
+            plan.get("message") or default.get(code, f"Injected failure {code} on {path}"),
+            details=details,
         )
 
     def _send(self, status: int, payload: bytes, content_type: str) -> None:

@@ -202,6 +202,12 @@ def _reachability(doc: Located, value: Any, errors: list[Diagnostic]) -> list[di
             problem = check(v, shapes[k].pb(), (*here, k))
             if problem:
                 errors.append(doc.diag(*problem))
+            elif k in ("source", "destination"):
+                from gate.emulator.apis.networkmanagement import revision_uri_problem
+
+                bad = revision_uri_problem(v)
+                if bad:
+                    errors.append(doc.diag((*here, k, "cloudRunRevision", "uri"), bad))
         if "destination" not in r or "reachabilityDetails" not in r:
             errors.append(doc.diag(here, "required: destination and reachabilityDetails"))
     return [r for r in results if isinstance(r, dict)]
@@ -306,6 +312,8 @@ def _faults(doc: Located, value: Any, errors: list[Diagnostic]) -> list[Fault]:
                 kw["drop"] = tuple(str(x) for x in (v if isinstance(v, list) else [v]))
             elif k == "status" and (not isinstance(v, int) or not 400 <= v <= 599):
                 errors.append(doc.diag((*here, k), f"expected an HTTP error status (400-599), got {v!r}"))
+            elif k == "retryDelay" and not re.match(r"^\d+(\.\d+)?s$", str(v)):
+                errors.append(doc.diag((*here, k), f'expected a protobuf Duration like "3s", got {v!r}'))
             elif k == "times" and (not isinstance(v, int) or v < 0):
                 errors.append(doc.diag((*here, k), "expected a count >= 0 (0 = always)"))
             else:

@@ -302,12 +302,81 @@ def with_result(result: str, steps: list[dict[str, Any]] | None = None) -> Any:
     return variant(change)
 
 
+START = {"state": "START_FROM_CLOUD_RUN_REVISION", "description": "revision", "projectId": PROJECT}
+FIREWALL = {"state": "APPLY_EGRESS_FIREWALL_RULE", "description": "verify EGRESS firewall rule"}
+DELIVER = {
+    "state": "DELIVER",
+    "description": "delivered",
+    "deliver": {"target": "REDIS_INSTANCE", "ipAddress": "10.166.204.83"},
+}
+
+
 def test_confirm_reachable_passes_and_deletes_the_test(world):
-    emu = world(with_result("REACHABLE"))
+    emu = world(with_result("REACHABLE", [START, FIREWALL, DELIVER]))
     out = attempt(emu, {**REDIS, "confirm": True})
-    assert out.status is Status.PASS and "Connectivity Test REACHABLE" in out.summary
+    assert out.status is Status.PASS and "Connectivity Test REACHABLE with a complete trace" in out.summary
     assert out.evidence["connectivity_test"]["result"] == "REACHABLE"
     assert deletes(emu) == 1 and emu.state.connectivity_tests == {}
+
+
+def test_confirm_sends_the_documented_revision_uri(world):
+    emu = world(with_result("REACHABLE", [START, DELIVER]))
+    attempt(emu, {**REDIS, "confirm": True})
+    (created,) = [r for r in emu.requests if r.api == "networkmanagement" and r.method == "POST"]
+    assert created.status == 200
+    sent = emu.state.operations  # the create operation keeps the test as created
+    uris = {
+        op["response"]["source"]["cloudRunRevision"]["uri"]
+        for op in sent.values()
+        if "source" in op.get("response", {})
+    }
+    assert uris == {"projects/netra-staging/locations/us-central1/revisions/backend-00003-abc"}
+
+
+@pytest.mark.parametrize(
+    ("steps", "words"),
+    [
+        (
+            [START, {"state": "VIEWER_PERMISSION_MISSING", "description": "hidden", "projectId": "host-p"}],
+            ["VIEWER_PERMISSION_MISSING", "roles/compute.networkViewer", "host-p"],
+        ),
+        ([START, FIREWALL], ["ends in step 2 APPLY_EGRESS_FIREWALL_RULE", "not DELIVER"]),
+        ([START, {"state": "FORWARD", "description": "unknown network"}], ["FORWARD", "not DELIVER"]),
+        (
+            [START, {"state": "ABORT", "abort": {"cause": "PERMISSION_DENIED", "projectsMissingPermission": ["host-p"]}}],
+            ["aborted", "PERMISSION_DENIED", "host-p"],
+        ),
+        (
+            [START, {"state": "DELIVER", "deliver": {"target": "INSTANCE", "ipAddress": "10.9.9.9"}}],
+            ["delivers to 10.9.9.9, not to the destination 10.166.204.83"],
+        ),
+        (None, ["no trace"]),
+    ],
+    ids=["viewer-permission-missing", "no-final-step", "forward", "abort", "elsewhere", "no-trace"],
+)
+def test_confirm_reachable_with_an_incomplete_trace_is_an_error(world, steps, words):
+    """Network Management reports REACHABLE for an analysis that stopped early: not a pass."""
+    emu = world(with_result("REACHABLE", steps))
+    out = attempt(emu, {**REDIS, "confirm": True})
+    assert out.status is Status.ERROR, out.summary
+    assert out.summary.startswith("Connectivity Test REACHABLE but not proven")
+    for w in words:
+        assert w in out.summary + out.remediation, w
+    assert deletes(emu) == 1
+
+
+def test_emulator_rejects_a_service_scoped_source_uri_like_the_real_api(world):
+    import requests
+
+    emu = world()
+    url = f"{emu.api_endpoint}/v1/projects/{PROJECT}/locations/global/connectivityTests?testId=t1"
+    bad = {
+        "source": {"cloudRunRevision": {"uri": f"projects/{PROJECT}/locations/{REGION}/services/backend/revisions/backend-00003-abc"}},
+        "destination": {"ipAddress": "10.166.204.83", "port": 6379},
+    }
+    r = requests.post(url, json=bad, timeout=5)
+    assert r.status_code == 400 and r.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert "projects/{project}/locations/{location}/revisions/{revision}" in r.json()["error"]["message"]
 
 
 def test_confirm_unreachable_fails_with_the_drop_cause(world):

@@ -125,7 +125,11 @@ KINDS: Mapping[str, tuple[dict[str, Any], Status | None, tuple[str, ...]]] = {
     "reset-persistent": ({"reset": True}, Status.ERROR, ("Connection reset by peer",)),
     "malformed-json": ({"malformed": True}, Status.ERROR, ("malformed response|Failed to load JSON",)),
     "missing-field": ({}, Status.ERROR, ("no data: ",)),  # drop= filled per API
-    "empty-page-forever": ({"empty_page": True}, Status.ERROR, ("repeated a page token|no log entries",)),
+    "empty-page-forever": (
+        {"empty_page": True},
+        Status.ERROR,
+        ("repeated a page token|no log entries|more than 50 pages|after 50 pages",),
+    ),
     "empty-page-once": ({"empty_page": True, "times": 1}, None, ()),
 }
 
