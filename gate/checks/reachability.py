@@ -159,7 +159,7 @@ class Reachability(CheckType):
             if hops[-1].state is not HopState.BROKEN:
                 hops.append(self._network_hop(ctx, src, dest))
             if hops[-1].state is not HopState.BROKEN:
-                hops.append(self._firewall_hop(ctx, src, dest))
+                hops.append(self._firewall_hop(ctx, rev, src, dest))
             if hops[-1].state is not HopState.BROKEN:
                 hops.append(self._destination_hop(ctx, rev, dest))
         return self._judge(ctx, target.evidence, rev, src, dest, hops)
@@ -374,8 +374,14 @@ class Reachability(CheckType):
 
     # -- hop 5: firewall; hop 6: destination ----------------------------------------------
 
-    def _firewall_hop(self, ctx: AttemptContext, src: Src, dest: Dest) -> Hop:
-        fws = ctx.cloud.compute.firewalls(src.network, deadline=ctx.deadline, fresh=ctx.attempt > 1)
+    def _firewall_hop(self, ctx: AttemptContext, rev: Revision, src: Src, dest: Dest) -> Hop:
+        # What really filters the sender's packets: the regional effective firewalls (VPC
+        # rules, hierarchical, global and regional network firewall policies), in the order
+        # the network's networkFirewallPolicyEnforcementOrder gives (gate.netpath.firewall).
+        region = names.segment(rev.name, "locations") or ctx.region
+        fresh = ctx.attempt > 1
+        net = self._network(ctx, src.network)
+        eff = ctx.cloud.compute.effective_firewalls(src.network, region, deadline=ctx.deadline, fresh=fresh)
         rules = [
             nfw.FwRule(
                 name=f.name,
@@ -389,9 +395,55 @@ class Reachability(CheckType):
                 target_service_accounts=f.target_service_accounts,
                 disabled=f.disabled,
             )
-            for f in fws
+            for f in eff.firewalls
         ]
-        return nfw.firewall_hop(rules, dest.ip, dest.port, src.source, _short_net(src.network))
+        sender = _net(src.network, ctx.project)
+        policies = [
+            nfw.FirewallPolicy(
+                name=p.name,
+                type=p.type,
+                priority=p.priority,
+                rules=tuple(
+                    nfw.PolicyRule(
+                        priority=r.priority,
+                        action=r.action,
+                        direction=r.direction,
+                        layer4=tuple((x.protocol, x.ports) for x in r.layer4),
+                        dest_ranges=r.dest_ip_ranges,
+                        src_ranges=r.src_ip_ranges,
+                        dest_network_type=r.dest_network_type,
+                        rule_name=r.rule_name,
+                        disabled=r.disabled,
+                        target_type=r.target_type,
+                        targets_network=(
+                            None
+                            if not r.target_resources
+                            else any(_net(t, ctx.project) == sender for t in r.target_resources)
+                        ),
+                        target_service_accounts=r.target_service_accounts,
+                        target_secure_tags=tuple((t.name, t.state) for t in r.target_secure_tags),
+                        other_targets=(
+                            (f"forwarding rules ({', '.join(r.target_forwarding_rules)})",)
+                            if r.target_forwarding_rules
+                            else ()
+                        ),
+                        other_dest=r.other_dest,
+                        other_src=r.other_src,
+                    )
+                    for r in p.rules
+                ),
+            )
+            for p in eff.policies
+        ]
+        return nfw.effective_hop(
+            rules,
+            dest.ip,
+            dest.port,
+            src.source,
+            _short_net(src.network),
+            policies,
+            net.firewall_policy_enforcement_order,
+        )
 
     def _destination_hop(self, ctx: AttemptContext, rev: Revision, dest: Dest) -> Hop:
         region = names.segment(rev.name, "locations") or ctx.region
@@ -402,7 +454,9 @@ class Reachability(CheckType):
             s = dest.sql
             up = sql_state.judge(s.name, s.project, s.state, s.activation_policy)
             serving = None if up.serving is sql_state.Serving.UNKNOWN else up.ok
-            return ndest.sql_destination_hop(dest.label, serving, up.detail, s.region, dest.port, up.remediation)
+            return ndest.sql_destination_hop(
+                dest.label, serving, up.detail, s.region, dest.port, up.remediation
+            )
         return ndest.address_destination_hop(dest.ip, dest.port)
 
     # -- verdict -----------------------------------------------------------------------
@@ -470,9 +524,7 @@ class Reachability(CheckType):
             if problem is not None:
                 info["incomplete"] = problem.detail
                 grant = (
-                    f"Grant gate's identity {problem.permission}, then re-run. "
-                    if problem.permission
-                    else ""
+                    f"Grant gate's identity {problem.permission}, then re-run. " if problem.permission else ""
                 )
                 return Outcome.error(
                     f"Connectivity Test REACHABLE but not proven: {problem.detail}",

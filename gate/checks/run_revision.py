@@ -189,9 +189,8 @@ class RevisionReady(CheckType):
         tail = ""
         if terminal is not None:
             same = terminal.message == cause.message or terminal.message == ready.message
-            tail = (
-                "; the service's reconciliation failed (terminalCondition "
-                + (f"{terminal.type} {terminal.state}, same message)" if same else f"{_describe(terminal)})")
+            tail = "; the service's reconciliation failed (terminalCondition " + (
+                f"{terminal.type} {terminal.state}, same message)" if same else f"{_describe(terminal)})"
             )
         return Outcome.failed(
             f"{head}: {_describe(cause)}{tail}", evidence=evidence, remediation=remediation, final=True
@@ -206,9 +205,7 @@ class RevisionReady(CheckType):
         if ready is not None and ready.state == FAILED:
             return self._failed(target, ready, evidence, remediation, terminal)
         serving = service.latest_ready_revision
-        still = (
-            f"; {_short(serving)} still serves" if serving and serving != rev.name else ""
-        )
+        still = f"; {_short(serving)} still serves" if serving and serving != rev.name else ""
         return Outcome.failed(
             f"service {service.short_name} failed to reconcile generation {service.generation} "
             f"(observedGeneration {service.observed_generation}){still}: terminalCondition "

@@ -67,9 +67,7 @@ def judge(name: str, project: str, state: str, activation_policy: str | None) ->
     if transient is not None:
         polled, why = transient
         return SqlServing(Serving.NO, f"{state}, not RUNNABLE: {why}", describe, final=not polled)
-    start = (
-        f"Start it: gcloud sql instances patch {name} --project {project} --activation-policy=ALWAYS"
-    )
+    start = f"Start it: gcloud sql instances patch {name} --project {project} --activation-policy=ALWAYS"
     if activation_policy == "ALWAYS":
         return SqlServing(Serving.YES, "RUNNABLE, activationPolicy ALWAYS")
     if activation_policy == "NEVER":

@@ -78,6 +78,14 @@ KINDS: tuple[Kind, ...] = (
     Kind("compute", "networks", "google.cloud.compute_v1:Network", "name", "", "staging-vpc"),
     Kind("compute", "subnetworks", "google.cloud.compute_v1:Subnetwork", "name", "", "staging-subnet"),
     Kind("compute", "firewalls", "google.cloud.compute_v1:Firewall", "name", "", "allow-connector-to-redis"),
+    Kind(
+        "compute",
+        "firewallPolicies",
+        "google.cloud.compute_v1:FirewallPolicy",
+        "name",
+        "",
+        "staging-egress-policy",
+    ),
     Kind("compute", "routes", "google.cloud.compute_v1:Route", "name", "", "default-route"),
     Kind(
         "compute",

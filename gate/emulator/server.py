@@ -252,7 +252,9 @@ class _Handler(BaseHTTPRequestHandler):
         }
         details = None
         if plan.get("retry_delay"):
-            details = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": plan["retry_delay"]}]
+            details = [
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": plan["retry_delay"]}
+            ]
         return ApiFailure(
             code,
             plan.get("message") or default.get(code, f"Injected failure {code} on {path}"),

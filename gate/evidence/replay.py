@@ -248,6 +248,13 @@ def _api_state(
                 k: body[k] for k in ("source", "destination", "reachabilityDetails") if k in body
             }
             continue
+        if (api, method) in EFFECTIVE_FIREWALLS:
+            if e.get("status") == 200:
+                for (section, kind), item in _effective_resources(resource, e.get("body") or {}):
+                    listed.setdefault((section, kind), {})[_ident(kind, item)] = item
+            else:
+                last[(api, method, resource)] = e  # replayed as a fault
+            continue
         where = API_KINDS.get((api, method))
         if where is None:
             continue
@@ -261,8 +268,12 @@ def _api_state(
     faults: list[dict[str, Any]] = []
     resources: dict[tuple[str, str], dict[str, dict[str, Any]]] = {k: dict(v) for k, v in listed.items()}
     for (api, method, resource), e in sorted(last.items(), key=lambda kv: kv[1].get("seq", 0)):
-        section, kind, items_key = API_KINDS[(api, method)]
         status = e.get("status")
+        if (api, method) in EFFECTIVE_FIREWALLS:
+            if status != 404:
+                faults.append(_fault(api, method, resource, e))
+            continue
+        section, kind, items_key = API_KINDS[(api, method)]
         if status == 200 and items_key is None and isinstance(e.get("body"), dict):
             body = e["body"]
             resources.setdefault((section, kind), {})[_ident(kind, body)] = body
@@ -278,6 +289,47 @@ def _api_state(
     return flat, faults, [results[k] for k in sorted(results)]
 
 
+# getEffectiveFirewalls answers: rebuilt as the VPC firewall rules and firewall policies that
+# produce them (SYSTEM policies cannot be written in a world and are left out).
+EFFECTIVE_FIREWALLS = {
+    ("compute.networks", "networks.getEffectiveFirewalls"),
+    ("compute.regionNetworkFirewallPolicies", "regionNetworkFirewallPolicies.getEffectiveFirewalls"),
+}
+_COMPUTE = "https://www.googleapis.com/compute/v1"
+
+
+def _effective_resources(
+    resource: str, body: Mapping[str, Any]
+) -> list[tuple[tuple[str, str], dict[str, Any]]]:
+    m = re.match(
+        r"^projects/([^/]+)/(?:regions/([^/]+)/firewallPolicies/getEffectiveFirewalls\?network=(.+)"
+        r"|global/networks/([^/]+)/getEffectiveFirewalls)$",
+        resource,
+    )
+    if not m:
+        return []
+    project, region, network = m.group(1), m.group(2), m.group(3) or m.group(4)
+    out: list[tuple[tuple[str, str], dict[str, Any]]] = [
+        (("compute", "firewalls"), f) for f in body.get("firewalls") or [] if isinstance(f, dict)
+    ]
+    for p in body.get("firewallPolicys") or []:
+        if not isinstance(p, dict) or p.get("type") not in ("HIERARCHY", "NETWORK", "NETWORK_REGIONAL"):
+            continue
+        policy: dict[str, Any] = {k: p[k] for k in ("name", "shortName", "displayName", "rules") if k in p}
+        if p["type"] == "HIERARCHY":
+            policy["parent"] = "organizations/0"
+            policy["associations"] = [{"name": "replay", "attachmentTarget": "organizations/0"}]
+        else:
+            target = f"{_COMPUTE}/projects/{project}/global/networks/{network}"
+            policy["associations"] = [
+                {"name": "replay", "attachmentTarget": target, "priority": p.get("priority", 0)}
+            ]
+            if p["type"] == "NETWORK_REGIONAL" and region:
+                policy["region"] = f"{_COMPUTE}/projects/{project}/regions/{region}"
+        out.append((("compute", "firewallPolicies"), policy))
+    return out
+
+
 def _ident(kind: str, item: Any) -> str:
     if not isinstance(item, dict):
         return json.dumps(item, sort_keys=True)
@@ -289,7 +341,7 @@ def _ident(kind: str, item: Any) -> str:
 def _fault(api: str, method: str, resource: str, e: Mapping[str, Any]) -> dict[str, Any]:
     """The world fault that reproduces a recorded failed call on every request for it."""
     top = api.split(".")[0]
-    path = "entries:list" if top == "logging" else re.escape(resource.rstrip("/")) + "$"
+    path = "entries:list" if top == "logging" else re.escape(resource.split("?")[0].rstrip("/")) + "$"
     fault: dict[str, Any] = {"api": top, "path": path}
     status = e.get("status")
     error = str(e.get("error") or "")

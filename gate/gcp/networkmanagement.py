@@ -7,9 +7,9 @@ creating, polling or reading failed), so the gate leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import uuid
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 

@@ -41,7 +41,8 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 def backoff(retry: int, rand: Callable[[float, float], float] = random.uniform) -> float:
     """The pause before retry number ``retry`` (1, 2, ...): min(1 s * 2**(retry-1), 30 s) + jitter."""
-    return min(BACKOFF_INITIAL_S * 2 ** (retry - 1), BACKOFF_CAP_S) + rand(0.0, JITTER_S)
+    base: float = min(BACKOFF_INITIAL_S * 2.0 ** (retry - 1), BACKOFF_CAP_S)
+    return base + rand(0.0, JITTER_S)
 
 
 class Throttle:
@@ -118,7 +119,11 @@ def call(
             if attempt >= MAX_ATTEMPTS:
                 stop = f"the attempt cap ({MAX_ATTEMPTS}) is reached"
             elif time.monotonic() + pause >= deadline:
-                wait = f"the API asked to wait {asked:.1f}s (RetryInfo)" if asked else f"the next retry in {pause:.1f}s"
+                wait = (
+                    f"the API asked to wait {asked:.1f}s (RetryInfo)"
+                    if asked
+                    else f"the next retry in {pause:.1f}s"
+                )
                 stop = f"{wait} would pass the check's deadline"
             if stop:
                 tried = "1 attempt" if attempt == 1 else f"{attempt} attempts"

@@ -44,6 +44,10 @@ CLIENTS: dict[str, tuple[str, str]] = {
     "compute.networks": ("google.cloud.compute_v1", "NetworksClient"),
     "compute.subnetworks": ("google.cloud.compute_v1", "SubnetworksClient"),
     "compute.firewalls": ("google.cloud.compute_v1", "FirewallsClient"),
+    "compute.regionNetworkFirewallPolicies": (
+        "google.cloud.compute_v1",
+        "RegionNetworkFirewallPoliciesClient",
+    ),
     "compute.routes": ("google.cloud.compute_v1", "RoutesClient"),
     "compute.addresses": ("google.cloud.compute_v1", "GlobalAddressesClient"),
     "secretmanager": ("google.cloud.secretmanager_v1", "SecretManagerServiceClient"),
