@@ -67,6 +67,16 @@ def _short_net(ref: str) -> str:
     return names.last(ref)
 
 
+def _two_nets(a: str, b: str, project: str) -> tuple[str, str]:
+    """Short names of two networks, project-qualified when the names alone would look equal
+    (a Shared VPC host's network may share its name with the service project's)."""
+    pa, na = names.compute_ref(a, project)
+    pb, nb = names.compute_ref(b, project)
+    if na == nb and pa != pb:
+        return f"{na} (project {pa})", f"{nb} (project {pb})"
+    return na, nb
+
+
 class Reachability(CheckType):
     name = "network.reachability"
     summary = "A Cloud Run revision can reach a private endpoint (Redis, Cloud SQL, IP:port), hop by hop."
@@ -78,9 +88,12 @@ class Reachability(CheckType):
         "is READY in the revision's region (or the Direct VPC subnet exists there); the egress "
         "setting sends the address into the VPC (PRIVATE_RANGES_ONLY: RFC 1918 and 100.64.0.0/10 "
         "only); the network is the destination's (Memorystore authorized network or Cloud SQL "
-        "private network, with the producer's peering ACTIVE; peering is not transitive); VPC "
-        "egress firewall rules (priority, deny wins ties, implied allow at 65535); the destination "
-        "is READY/RUNNABLE. FAIL names the first broken hop; a hop that cannot be judged is ERROR.\n\n"
+        "private network, with the producer's peering ACTIVE; peering is not transitive); the "
+        "network's effective firewalls (hierarchical, system, global and regional network firewall "
+        "policies and VPC rules, in the order networkFirewallPolicyEnforcementOrder gives; a rule "
+        "whose target gate cannot map, or layer-7 inspection, is 'cannot prove'); the destination "
+        "is READY (Redis) or RUNNABLE with activationPolicy ALWAYS (Cloud SQL). FAIL names the "
+        "first broken hop; a hop that cannot be judged is ERROR.\n\n"
         "`confirm: true` also runs a Network Management Connectivity Test from the revision "
         "(source `cloudRunRevision.uri` projects/P/locations/L/revisions/R): REACHABLE passes only "
         "with complete traces whose last step DELIVERs to the destination (a trace with a "
@@ -333,7 +346,7 @@ class Reachability(CheckType):
     def _network_hop(self, ctx: AttemptContext, src: Src, dest: Dest) -> Hop:
         from gate.gcp.compute import same_network
 
-        here, there = _short_net(src.network), _short_net(dest.network)
+        here, there = _two_nets(src.network, dest.network, ctx.project)
         if dest.kind == "address":
             return self._address_network(ctx, src, dest)
         if not same_network(src.network, dest.network, ctx.project):
@@ -357,7 +370,7 @@ class Reachability(CheckType):
     def _address_network(self, ctx: AttemptContext, src: Src, dest: Dest) -> Hop:
         from gate.gcp.compute import same_network
 
-        here, there = _short_net(src.network), _short_net(dest.network)
+        here, there = _two_nets(src.network, dest.network, ctx.project)
         same = same_network(src.network, dest.network, ctx.project)
         peer = None
         if not same:
