@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 from gate import registry
 from gate.checks.base import CheckType
 from gate.context import AttemptContext
+from gate.evidence import firewall_policies
 from gate.evidence.bundle import BUNDLE_FORMAT, FILES, PLACEHOLDER
 from gate.model import CheckResult, CheckSpec, Outcome, Policy, Report, Severity, Status, Timing
 
@@ -251,7 +252,8 @@ def _api_state(
         if (api, method) in EFFECTIVE_FIREWALLS:
             if e.get("status") == 200:
                 for (section, kind), item in _effective_resources(resource, e.get("body") or {}):
-                    listed.setdefault((section, kind), {})[_ident(kind, item)] = item
+                    key = _ident(kind, item) + json.dumps(item.get("associations"), sort_keys=True)
+                    listed.setdefault((section, kind), {})[key] = item
             else:
                 last[(api, method, resource)] = e  # replayed as a fault
             continue
@@ -286,6 +288,8 @@ def _api_state(
         else:
             faults.append(_fault(api, method, resource, e))
     flat = {k: [v[name] for name in sorted(v)] for k, v in resources.items()}
+    if ("compute", "firewallPolicies") in flat:
+        flat[("compute", "firewallPolicies")] = firewall_policies.merge(flat[("compute", "firewallPolicies")])
     return flat, faults, [results[k] for k in sorted(results)]
 
 
@@ -295,7 +299,6 @@ EFFECTIVE_FIREWALLS = {
     ("compute.networks", "networks.getEffectiveFirewalls"),
     ("compute.regionNetworkFirewallPolicies", "regionNetworkFirewallPolicies.getEffectiveFirewalls"),
 }
-_COMPUTE = "https://www.googleapis.com/compute/v1"
 
 
 def _effective_resources(
@@ -312,21 +315,10 @@ def _effective_resources(
     out: list[tuple[tuple[str, str], dict[str, Any]]] = [
         (("compute", "firewalls"), f) for f in body.get("firewalls") or [] if isinstance(f, dict)
     ]
-    for p in body.get("firewallPolicys") or []:
-        if not isinstance(p, dict) or p.get("type") not in ("HIERARCHY", "NETWORK", "NETWORK_REGIONAL"):
-            continue
-        policy: dict[str, Any] = {k: p[k] for k in ("name", "shortName", "displayName", "rules") if k in p}
-        if p["type"] == "HIERARCHY":
-            policy["parent"] = "organizations/0"
-            policy["associations"] = [{"name": "replay", "attachmentTarget": "organizations/0"}]
-        else:
-            target = f"{_COMPUTE}/projects/{project}/global/networks/{network}"
-            policy["associations"] = [
-                {"name": "replay", "attachmentTarget": target, "priority": p.get("priority", 0)}
-            ]
-            if p["type"] == "NETWORK_REGIONAL" and region:
-                policy["region"] = f"{_COMPUTE}/projects/{project}/regions/{region}"
-        out.append((("compute", "firewallPolicies"), policy))
+    out += [
+        (("compute", "firewallPolicies"), p)
+        for p in firewall_policies.from_effective(project, region, network, body)
+    ]
     return out
 
 
