@@ -35,13 +35,11 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from gate.netpath.hops import (
     IMPLIED_EGRESS_PRIORITY,
-    MAX_UNCERTAIN_RULES,
     Hop,
     IPv4,
     broken,
@@ -149,43 +147,26 @@ class FirewallDecision:
     priority: int
 
 
-def _decide(rules: Sequence[FwRule]) -> FirewallDecision:
-    if not rules:
-        return FirewallDecision("allow", "implied allow egress", IMPLIED_EGRESS_PRIORITY)
-    top = min(r.priority for r in rules)
-    at_top = sorted((r for r in rules if r.priority == top), key=lambda r: r.name)
-    deny = next((r for r in at_top if r.action == "deny"), None)  # deny wins a tie
-    winner = deny or at_top[0]
-    return FirewallDecision(winner.action, winner.name, winner.priority)
-
-
 def evaluate_egress(
     rules: Sequence[FwRule], ip: IPv4, port: int, src: Source, protocol: str = "tcp"
 ) -> tuple[FirewallDecision | None, list[FwRule]]:
-    """The decision for one egress packet, and the rules that match it.
+    """The VPC firewall rules' decision for one egress packet, and the rules that match it.
 
     Returns ``(None, rules)`` when rules of uncertain applicability could change
     the decision (fail closed: the caller reports the hop as unknown).
     """
-    sure: list[FwRule] = []
-    maybe: list[FwRule] = []
-    for r in rules:
-        a = _applies(r, ip, port, protocol, src)
-        if a is _Applies.YES:
-            sure.append(r)
-        elif a is _Applies.MAYBE:
-            maybe.append(r)
-    matched = sorted(sure + maybe, key=lambda r: (r.priority, r.action != "deny", r.name))
-    if len(maybe) > MAX_UNCERTAIN_RULES:
+    level = _vpc_level(rules, ip, port, protocol, src)
+    matched = sorted(
+        (r for r in rules if _applies(r, ip, port, protocol, src) is not _Applies.NO),
+        key=lambda r: (r.priority, r.action != "deny", r.name),
+    )
+    verdicts = list(level.verdicts)
+    if level.passes:
+        verdicts.append(_Verdict("allow", "implied allow egress", rule="implied allow egress"))
+    if len({v.action for v in verdicts}) != 1:
         return None, matched
-    outcomes = {
-        _decide(sure + list(subset)).action
-        for n in range(len(maybe) + 1)
-        for subset in itertools.combinations(maybe, n)
-    }
-    if len(outcomes) > 1:
-        return None, matched
-    return _decide(sure), matched
+    first = verdicts[0]
+    return FirewallDecision(first.action, first.rule, first.priority), matched
 
 
 # -- firewall policies -----------------------------------------------------------------
@@ -246,6 +227,8 @@ class _Verdict:
     action: str  # allow / deny / unknown
     by: str  # what decided it
     why: str = ""  # for unknown: what gate cannot interpret
+    rule: str = ""  # the deciding rule's name (VPC rules)
+    priority: int = IMPLIED_EGRESS_PRIORITY
 
 
 @dataclass
@@ -359,7 +342,14 @@ def _vpc_level(rules: Sequence[FwRule], ip: IPv4, port: int, protocol: str, src:
                     f"VPC firewall rule {r.name} ({r.action} p{r.priority}) may apply: it depends on "
                     "the sender's service account or part of its address range"
                 )
-            out.verdicts.append(_Verdict(r.action, f"firewall rule {r.name} (priority {r.priority})"))
+            out.verdicts.append(
+                _Verdict(
+                    r.action,
+                    f"firewall rule {r.name} (priority {r.priority})",
+                    rule=r.name,
+                    priority=r.priority,
+                )
+            )
         if any(a is _Applies.YES for _, a in group):
             # A sure match ends the evaluation; at equal priority a deny overrides an allow,
             # so an allow here may still lose to a deny of the same priority (listed first).
@@ -372,7 +362,7 @@ def _vpc_level(rules: Sequence[FwRule], ip: IPv4, port: int, protocol: str, src:
 
 
 def _same_priority_allow(v: _Verdict, priority: int) -> bool:
-    return v.action == "allow" and v.by.endswith(f"(priority {priority})")
+    return v.action == "allow" and bool(v.rule) and v.priority == priority
 
 
 def _levels(policies: Sequence[FirewallPolicy], order: str) -> list[FirewallPolicy | None]:
