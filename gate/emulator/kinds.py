@@ -121,6 +121,30 @@ KINDS: tuple[Kind, ...] = (
     ),
 )
 
+# Compute's JSON enums are plain strings in the client library's messages (and some of its
+# Enum classes are incomplete), so the values gate judges are checked against the compute v1
+# discovery document's lists here. Paths: dotted camelCase, "[]" for each list item.
+_NETWORK_TYPES = ("INTERNET", "INTRA_VPC", "NON_INTERNET", "UNSPECIFIED", "VPC_NETWORKS")
+COMPUTE_ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "networks": {
+        "networkFirewallPolicyEnforcementOrder": ("AFTER_CLASSIC_FIREWALL", "BEFORE_CLASSIC_FIREWALL")
+    },
+    "firewalls": {"direction": ("EGRESS", "INGRESS")},
+    "firewallPolicies": {
+        "rules[].direction": ("EGRESS", "INGRESS"),
+        # FirewallPolicyRule.action: "Valid actions for firewall rules are: allow, deny,
+        # apply_security_profile_group and goto_next".
+        "rules[].action": ("allow", "deny", "apply_security_profile_group", "goto_next"),
+        "rules[].targetType": ("INSTANCES", "INTERNAL_MANAGED_LB"),
+        "rules[].targetSecureTags[].state": ("EFFECTIVE", "INEFFECTIVE"),
+        "rules[].match.destNetworkType": _NETWORK_TYPES,
+        "rules[].match.destNetworkContext": _NETWORK_TYPES,
+        "rules[].match.srcNetworkType": _NETWORK_TYPES,
+        "rules[].match.srcNetworkContext": _NETWORK_TYPES,
+        "policyType": ("RDMA_ROCE_POLICY", "ULL_POLICY", "VPC_POLICY"),
+    },
+}
+
 SECTIONS: dict[str, dict[str, Kind]] = {}
 for _k in KINDS:
     SECTIONS.setdefault(_k.section, {})[_k.key] = _k
