@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gate.checks import sql_state, trace_verdict
 from gate.checks.base import CheckType
 from gate.checks.target import TARGET_PROPERTIES, resolve_target, target_errors
 from gate.errors import NotFoundError
@@ -59,12 +60,21 @@ class Src:
 
 
 def _net(ref: str, project: str) -> str:
-    p, n = names.compute_ref(ref, project)
-    return f"projects/{p}/global/networks/{n}"
+    return names.network_name(ref, project)
 
 
 def _short_net(ref: str) -> str:
     return names.last(ref)
+
+
+def _two_nets(a: str, b: str, project: str) -> tuple[str, str]:
+    """Short names of two networks, project-qualified when the names alone would look equal
+    (a Shared VPC host's network may share its name with the service project's)."""
+    pa, na = names.compute_ref(a, project)
+    pb, nb = names.compute_ref(b, project)
+    if na == nb and pa != pb:
+        return f"{na} (project {pa})", f"{nb} (project {pb})"
+    return na, nb
 
 
 class Reachability(CheckType):
@@ -78,12 +88,18 @@ class Reachability(CheckType):
         "is READY in the revision's region (or the Direct VPC subnet exists there); the egress "
         "setting sends the address into the VPC (PRIVATE_RANGES_ONLY: RFC 1918 and 100.64.0.0/10 "
         "only); the network is the destination's (Memorystore authorized network or Cloud SQL "
-        "private network, with the producer's peering ACTIVE; peering is not transitive); VPC "
-        "egress firewall rules (priority, deny wins ties, implied allow at 65535); the destination "
-        "is READY/RUNNABLE. FAIL names the first broken hop; a hop that cannot be judged is ERROR.\n\n"
-        "`confirm: true` also runs a Network Management Connectivity Test: REACHABLE passes, "
-        "UNREACHABLE fails with the trace's drop cause, AMBIGUOUS/UNDETERMINED are ERROR; the test "
-        "is always deleted afterwards."
+        "private network, with the producer's peering ACTIVE; peering is not transitive); the "
+        "network's effective firewalls (hierarchical, system, global and regional network firewall "
+        "policies and VPC rules, in the order networkFirewallPolicyEnforcementOrder gives; a rule "
+        "whose target gate cannot map, or layer-7 inspection, is 'cannot prove'); the destination "
+        "is READY (Redis) or RUNNABLE with activationPolicy ALWAYS (Cloud SQL). FAIL names the "
+        "first broken hop; a hop that cannot be judged is ERROR.\n\n"
+        "`confirm: true` also runs a Network Management Connectivity Test from the revision "
+        "(source `cloudRunRevision.uri` projects/P/locations/L/revisions/R): REACHABLE passes only "
+        "with complete traces whose last step DELIVERs to the destination (a trace with a "
+        "VIEWER_PERMISSION_MISSING step, or one ending in FORWARD/ABORT, is ERROR naming what is "
+        "missing); UNREACHABLE fails with the trace's drop cause; AMBIGUOUS/UNDETERMINED are ERROR; "
+        "the test is always deleted afterwards."
     )
     params_schema = {
         "type": "object",
@@ -157,7 +173,7 @@ class Reachability(CheckType):
             if hops[-1].state is not HopState.BROKEN:
                 hops.append(self._network_hop(ctx, src, dest))
             if hops[-1].state is not HopState.BROKEN:
-                hops.append(self._firewall_hop(ctx, src, dest))
+                hops.append(self._firewall_hop(ctx, rev, src, dest))
             if hops[-1].state is not HopState.BROKEN:
                 hops.append(self._destination_hop(ctx, rev, dest))
         return self._judge(ctx, target.evidence, rev, src, dest, hops)
@@ -331,7 +347,7 @@ class Reachability(CheckType):
     def _network_hop(self, ctx: AttemptContext, src: Src, dest: Dest) -> Hop:
         from gate.gcp.compute import same_network
 
-        here, there = _short_net(src.network), _short_net(dest.network)
+        here, there = _two_nets(src.network, dest.network, ctx.project)
         if dest.kind == "address":
             return self._address_network(ctx, src, dest)
         if not same_network(src.network, dest.network, ctx.project):
@@ -355,7 +371,7 @@ class Reachability(CheckType):
     def _address_network(self, ctx: AttemptContext, src: Src, dest: Dest) -> Hop:
         from gate.gcp.compute import same_network
 
-        here, there = _short_net(src.network), _short_net(dest.network)
+        here, there = _two_nets(src.network, dest.network, ctx.project)
         same = same_network(src.network, dest.network, ctx.project)
         peer = None
         if not same:
@@ -372,8 +388,14 @@ class Reachability(CheckType):
 
     # -- hop 5: firewall; hop 6: destination ----------------------------------------------
 
-    def _firewall_hop(self, ctx: AttemptContext, src: Src, dest: Dest) -> Hop:
-        fws = ctx.cloud.compute.firewalls(src.network, deadline=ctx.deadline, fresh=ctx.attempt > 1)
+    def _firewall_hop(self, ctx: AttemptContext, rev: Revision, src: Src, dest: Dest) -> Hop:
+        # What really filters the sender's packets: the regional effective firewalls (VPC
+        # rules, hierarchical, global and regional network firewall policies), in the order
+        # the network's networkFirewallPolicyEnforcementOrder gives (gate.netpath.firewall).
+        region = names.segment(rev.name, "locations") or ctx.region
+        fresh = ctx.attempt > 1
+        net = self._network(ctx, src.network)
+        eff = ctx.cloud.compute.effective_firewalls(src.network, region, deadline=ctx.deadline, fresh=fresh)
         rules = [
             nfw.FwRule(
                 name=f.name,
@@ -387,9 +409,55 @@ class Reachability(CheckType):
                 target_service_accounts=f.target_service_accounts,
                 disabled=f.disabled,
             )
-            for f in fws
+            for f in eff.firewalls
         ]
-        return nfw.firewall_hop(rules, dest.ip, dest.port, src.source, _short_net(src.network))
+        sender = _net(src.network, ctx.project)
+        policies = [
+            nfw.FirewallPolicy(
+                name=p.name,
+                type=p.type,
+                priority=p.priority,
+                rules=tuple(
+                    nfw.PolicyRule(
+                        priority=r.priority,
+                        action=r.action,
+                        direction=r.direction,
+                        layer4=tuple((x.protocol, x.ports) for x in r.layer4),
+                        dest_ranges=r.dest_ip_ranges,
+                        src_ranges=r.src_ip_ranges,
+                        dest_network_type=r.dest_network_type,
+                        rule_name=r.rule_name,
+                        disabled=r.disabled,
+                        target_type=r.target_type,
+                        targets_network=(
+                            None
+                            if not r.target_resources
+                            else any(_net(t, ctx.project) == sender for t in r.target_resources)
+                        ),
+                        target_service_accounts=r.target_service_accounts,
+                        target_secure_tags=tuple((t.name, t.state) for t in r.target_secure_tags),
+                        other_targets=(
+                            (f"forwarding rules ({', '.join(r.target_forwarding_rules)})",)
+                            if r.target_forwarding_rules
+                            else ()
+                        ),
+                        other_dest=r.other_dest,
+                        other_src=r.other_src,
+                    )
+                    for r in p.rules
+                ),
+            )
+            for p in eff.policies
+        ]
+        return nfw.effective_hop(
+            rules,
+            dest.ip,
+            dest.port,
+            src.source,
+            _short_net(src.network),
+            policies,
+            net.firewall_policy_enforcement_order,
+        )
 
     def _destination_hop(self, ctx: AttemptContext, rev: Revision, dest: Dest) -> Hop:
         region = names.segment(rev.name, "locations") or ctx.region
@@ -398,7 +466,11 @@ class Reachability(CheckType):
             return ndest.redis_destination_hop(dest.label, r.state, r.region, region, dest.ip, dest.port)
         if dest.kind == "sql":
             s = dest.sql
-            return ndest.sql_destination_hop(dest.label, s.state, s.region, dest.port)
+            up = sql_state.judge(s.name, s.project, s.state, s.activation_policy)
+            serving = None if up.serving is sql_state.Serving.UNKNOWN else up.ok
+            return ndest.sql_destination_hop(
+                dest.label, serving, up.detail, s.region, dest.port, up.remediation
+            )
         return ndest.address_destination_hop(dest.ip, dest.port)
 
     # -- verdict -----------------------------------------------------------------------
@@ -462,10 +534,23 @@ class Reachability(CheckType):
             info["cleanup_error"] = res.cleanup_error
         evidence["connectivity_test"] = info
         if res.result in PASSING:
+            problem = trace_verdict.incomplete(res.traces, dest.ip)
+            if problem is not None:
+                info["incomplete"] = problem.detail
+                grant = (
+                    f"Grant gate's identity {problem.permission}, then re-run. " if problem.permission else ""
+                )
+                return Outcome.error(
+                    f"Connectivity Test REACHABLE but not proven: {problem.detail}",
+                    evidence=evidence,
+                    remediation=grant + "Only a complete trace that delivers to the destination proves "
+                    "reachability (Network Management reports REACHABLE for an analysis that stopped at "
+                    "a step the viewer may not see).",
+                )
             why = f" (resolves: {doubt.detail})" if doubt else ""
             return Outcome.passed(
                 f"{dest.name} {dest.ip}:{dest.port} reachable from revision {rev.short_name}: every hop ok, "
-                f"Connectivity Test REACHABLE{why}",
+                f"Connectivity Test REACHABLE with a complete trace{why}",
                 evidence=evidence,
             )
         if res.result == "UNREACHABLE":

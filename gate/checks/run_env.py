@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from gate.checks.base import CheckType
-from gate.checks.target import TARGET_PROPERTIES, pick_container, resolve_target, target_errors
+from gate.checks.target import TARGET_PROPERTIES, choose_container, resolve_target, target_errors
 from gate.errors import NotFoundError
 from gate.model import CheckSpec, Outcome
 from gate.redact import CREDENTIAL_PARAMS
@@ -175,7 +175,8 @@ class RequiredEnv(CheckType):
     summary = "The revision's container has the environment variables it needs (names only, never values)."
     description = (
         "Reads the target revision (default: the latest created; `revision:` or `tag:` to choose) "
-        "and one container (`container:`, default the first, ingress container).\n\n"
+        "and one container (`container:`; default the ingress container: the one that declares "
+        "`ports`, wherever it is listed, or the only container).\n\n"
         "`required: [A, B]` — each must be set and not empty. `vars: {NAME: {rules}}` — per "
         "variable: `required` (default true), `non_empty` (default true), `pattern` (a regex "
         "searched in the value; anchor it), `integer`, `port` (1-65535), `url`, `one_of`, "
@@ -265,7 +266,7 @@ class RequiredEnv(CheckType):
 
     def attempt(self, ctx: AttemptContext) -> Outcome:
         target = resolve_target(ctx, self.params)
-        container = pick_container(target.revision, self.params.get("container"))
+        container, chosen_as = choose_container(target.revision, self.params.get("container"))
         env = {e.name: e for e in container.env}
         for e in container.env:
             if e.value is not None and worth_registering(e.name, e.value.reveal()):
@@ -281,6 +282,7 @@ class RequiredEnv(CheckType):
         evidence: dict[str, Any] = {
             **target.evidence,
             "container": container.name,
+            "container_selected_as": chosen_as,
             "variables": dict(sorted(status.items())),
             "set": sorted(env),
         }

@@ -57,11 +57,14 @@ class RevisionReady(CheckType):
         "Reads the service and the target revision (default: the service's latest *created* "
         "revision, the one a deploy just made; or `revision:`, or the revision behind `tag:`).\n\n"
         "PASS when the revision's `Ready` condition succeeded and `ContainerHealthy` / "
-        "`ResourcesAvailable` (when present) did not fail. While the service's observedGeneration "
-        "is below its generation, or the revision is still reconciling, the attempt FAILs without "
-        "being final so a `retry.deadline` keeps polling. A revision whose Ready condition FAILED "
-        "is a final FAIL that quotes the failing condition's reason and message and names the old "
-        "revision that still serves (Cloud Run does not retry a failed revision).\n\n"
+        "`ResourcesAvailable` (when present) did not fail. Only while reconciliation is really in "
+        "progress (the service's `reconciling`, or a PENDING/RECONCILING terminalCondition) does the "
+        "attempt FAIL without being final, so a `retry.deadline` keeps polling. Once reconciliation "
+        "is over, a terminalCondition CONDITION_FAILED is a final FAIL at once, quoting its reason "
+        "and message: Cloud Run documents that a failed reconciliation leaves observedGeneration, "
+        "latestReadyRevision and trafficStatuses on the last serving revision, so waiting cannot "
+        "help. A revision whose Ready condition FAILED is a final FAIL that quotes the failing "
+        "condition and names the old revision that still serves.\n\n"
         "`traffic:` optionally states the expected split after promotion, e.g. "
         "`[{latest: true, percent: 100}]` or `[{tag: candidate, percent: 10}, {revision: X, percent: 90}]`; "
         "it is compared with the service's observed traffic statuses."
@@ -107,10 +110,27 @@ class RevisionReady(CheckType):
         service, rev = target.service, target.revision
         evidence = _evidence(target)
         remediation = _remediation(ctx, rev)
-        if service.observed_generation < service.generation:
+        # Cloud Run Admin v2, Service.reconciling: while it is true, observedGeneration,
+        # latestReadyRevision and trafficStatuses are transient; once false, reconciliation
+        # either succeeded or failed, and a failure is in terminalCondition. If it failed,
+        # those fields "will have the state of the last serving revision" (so
+        # observedGeneration stays below generation for good): waiting cannot help.
+        terminal = service.terminal_condition
+        progress = _in_progress(service)
+        if progress:
             return Outcome.failed(
-                f"service still reconciling: observedGeneration {service.observed_generation} "
-                f"< generation {service.generation}",
+                f"service still reconciling ({progress}): observedGeneration {service.observed_generation}, "
+                f"generation {service.generation}",
+                evidence=evidence,
+            )
+        failed = terminal if terminal is not None and terminal.state == FAILED else None
+        if failed is not None and _is_latest(service, rev):
+            return self._reconcile_failed(target, failed, evidence, remediation)
+        if service.observed_generation < service.generation and failed is None:
+            # Not documented as a resting state: polled, so the deadline ends it either way.
+            return Outcome.failed(
+                f"service has not observed generation {service.generation} yet (observedGeneration "
+                f"{service.observed_generation}) and reports no reconciliation in progress",
                 evidence=evidence,
             )
         ready = rev.condition("Ready")
@@ -119,7 +139,7 @@ class RevisionReady(CheckType):
                 f"revision {rev.short_name} reports no Ready condition yet", evidence=evidence
             )
         if ready.state == FAILED:
-            return self._failed(target, ready, evidence, remediation)
+            return self._failed(target, ready, evidence, remediation, failed)
         if not ready.succeeded:
             why = f" ({ready.reason})" if ready.reason else ""
             return Outcome.failed(
@@ -152,7 +172,12 @@ class RevisionReady(CheckType):
         return Outcome.passed(f"revision {rev.short_name} ({target.how}) is Ready", evidence=evidence)
 
     def _failed(
-        self, target: Target, ready: Condition, evidence: dict[str, Any], remediation: str
+        self,
+        target: Target,
+        ready: Condition,
+        evidence: dict[str, Any],
+        remediation: str,
+        terminal: Condition | None = None,
     ) -> Outcome:
         service, rev = target.service, target.revision
         # The most specific failed condition explains more than Ready's generic message.
@@ -167,9 +192,49 @@ class RevisionReady(CheckType):
             )
         else:
             head = f"revision {rev.short_name} failed"
+        tail = ""
+        if terminal is not None:
+            same = terminal.message == cause.message or terminal.message == ready.message
+            tail = "; the service's reconciliation failed (terminalCondition " + (
+                f"{terminal.type} {terminal.state}, same message)" if same else f"{_describe(terminal)})"
+            )
         return Outcome.failed(
-            f"{head}: {_describe(cause)}", evidence=evidence, remediation=remediation, final=True
+            f"{head}: {_describe(cause)}{tail}", evidence=evidence, remediation=remediation, final=True
         )
+
+    def _reconcile_failed(
+        self, target: Target, terminal: Condition, evidence: dict[str, Any], remediation: str
+    ) -> Outcome:
+        """terminalCondition FAILED for the generation that made the judged revision: final."""
+        service, rev = target.service, target.revision
+        ready = rev.condition("Ready")
+        if ready is not None and ready.state == FAILED:
+            return self._failed(target, ready, evidence, remediation, terminal)
+        serving = service.latest_ready_revision
+        still = f"; {_short(serving)} still serves" if serving and serving != rev.name else ""
+        return Outcome.failed(
+            f"service {service.short_name} failed to reconcile generation {service.generation} "
+            f"(observedGeneration {service.observed_generation}){still}: terminalCondition "
+            f"{_describe(terminal)}",
+            evidence=evidence,
+            remediation=remediation,
+            final=True,
+        )
+
+
+def _in_progress(service: Service) -> str:
+    """Why reconciliation is really under way ("" if it is not): the flag, or a pending terminal condition."""
+    t = service.terminal_condition
+    if service.reconciling:
+        return "reconciling"
+    if t is not None and t.state in ("CONDITION_PENDING", "CONDITION_RECONCILING"):
+        return f"terminalCondition {t.state}"
+    return ""
+
+
+def _is_latest(service: Service, rev: Revision) -> bool:
+    """The judged revision is the one the latest generation created (or that is unknown)."""
+    return not service.latest_created_revision or service.latest_created_revision == rev.name
 
 
 def _evidence(target: Target) -> dict[str, Any]:
@@ -182,6 +247,17 @@ def _evidence(target: Target) -> dict[str, Any]:
         ],
         "generation": service.generation,
         "observed_generation": service.observed_generation,
+        "reconciling": service.reconciling,
+        "terminal_condition": (
+            {
+                "type": service.terminal_condition.type,
+                "state": service.terminal_condition.state,
+                "reason": service.terminal_condition.reason,
+                "message": _cap(service.terminal_condition.message),
+            }
+            if service.terminal_condition
+            else None
+        ),
         "latest_created_revision": _short(service.latest_created_revision),
         "latest_ready_revision": _short(service.latest_ready_revision),
         "traffic": [

@@ -11,25 +11,24 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from gate.checks import sql_tiers
+from gate.checks import sql_state, sql_tiers
 from gate.checks.base import CheckType
-from gate.checks.target import TARGET_PROPERTIES, pick_container, resolve_target, target_errors
+from gate.checks.target import TARGET_PROPERTIES, choose_container, resolve_target, target_errors
 from gate.model import Outcome
 
 if TYPE_CHECKING:  # annotations only: `gate validate` imports this module for its schema
     from gate.context import AttemptContext
     from gate.gcp.sqladmin import SqlInstance as Instance
 
-# States an instance may pass through on its way back to RUNNABLE: worth polling.
-_TRANSIENT = {"PENDING_CREATE", "MAINTENANCE", "ONLINE_MAINTENANCE", "PENDING_DELETE"}
-
 
 class SqlInstance(CheckType):
     name = "sql.instance"
-    summary = "A Cloud SQL instance is RUNNABLE, at least min_tier, and used by the Cloud Run revision."
+    summary = "A Cloud SQL instance is running, at least min_tier, and used by the Cloud Run revision."
     description = (
         "Reads the instance (`instance`: name, `project:region:name` or `projects/P/instances/I`) "
-        "and passes when its state is RUNNABLE and every optional expectation holds:\n\n"
+        "and passes when it serves (state RUNNABLE *and* settings.activationPolicy ALWAYS: Cloud SQL "
+        "documents RUNNABLE as 'running, or has been stopped by owner', and activationPolicy NEVER "
+        "as 'the instance is off') and every optional expectation holds:\n\n"
         "- `min_tier`: the machine tier is at least this one. Order: shared-core db-f1-micro < "
         "db-g1-small < dedicated tiers by vCPU, then memory (db-custom-C-M, db-n1-standard-N, "
         "db-n1-highmem-N, db-perf-optimized-N-C are known by name; any other tier is sized through "
@@ -38,9 +37,13 @@ class SqlInstance(CheckType):
         "- `database_version_prefix: POSTGRES_` (e.g. POSTGRES_15 matches).\n"
         "- `connected_from: {service, [revision|tag], [container]}`: the Cloud Run target revision "
         "really uses this instance: its Cloud SQL volume lists the instance's connection name, or a "
-        "literal env value of its container holds the connection name or one of the instance's IP "
-        "addresses (compared without ever printing the value).\n\n"
-        "A tier, availability or version mismatch is final; a state like MAINTENANCE is polled."
+        "literal env value of its container (default: the ingress container, the one that declares "
+        "`ports`) holds the connection name or one of the instance's IP addresses (compared without "
+        "ever printing the value).\n\n"
+        "A stopped instance (activationPolicy NEVER), SUSPENDED, FAILED or PENDING_DELETE is a final "
+        "FAIL; PENDING_CREATE, MAINTENANCE, ONLINE_MAINTENANCE and REPAIRING are polled; "
+        "activationPolicy ON_DEMAND, absent or unknown, or an unknown state, is ERROR. A tier, "
+        "availability or version mismatch is final."
     )
     params_schema = {
         "type": "object",
@@ -108,16 +111,25 @@ class SqlInstance(CheckType):
             "instance": inst.name,
             "connection_name": inst.connection_name,
             "state": inst.state,
+            "activation_policy": inst.activation_policy,
             "tier": inst.tier,
             "availability": inst.availability_type,
             "database_version": inst.database_version,
         }
-        if inst.state != "RUNNABLE":
-            return Outcome.failed(
-                f"Cloud SQL instance {inst.name} is {inst.state}, not RUNNABLE",
+        up = sql_state.judge(inst.name, inst.project, inst.state, inst.activation_policy)
+        evidence["serving"] = up.detail
+        if up.serving is sql_state.Serving.UNKNOWN:
+            return Outcome.error(
+                f"Cloud SQL instance {inst.name}: {up.detail}",
                 evidence=evidence,
-                remediation=f"gcloud sql instances describe {inst.name} --project {inst.project}",
-                final=inst.state not in _TRANSIENT,
+                remediation=up.remediation,
+            )
+        if not up.ok:
+            return Outcome.failed(
+                f"Cloud SQL instance {inst.name} is not serving: {up.detail}",
+                evidence=evidence,
+                remediation=up.remediation,
+                final=up.final,
             )
         problems: list[str] = []
         tier_outcome = self._tier(ctx, inst, evidence, problems)
@@ -139,7 +151,7 @@ class SqlInstance(CheckType):
                 final=True,
             )
         return Outcome.passed(
-            f"Cloud SQL instance {inst.name} is RUNNABLE on {inst.tier}"
+            f"Cloud SQL instance {inst.name} is RUNNABLE (activationPolicy ALWAYS) on {inst.tier}"
             + (f" (at least {self.params['min_tier']})" if self.params.get("min_tier") else ""),
             evidence=evidence,
         )
@@ -190,7 +202,8 @@ class SqlInstance(CheckType):
         if inst.connection_name in rev.cloudsql_instances:
             evidence["connected_via"] = "Cloud SQL volume of the revision"
             return []
-        container = pick_container(rev, conn.get("container"))
+        container, why = choose_container(rev, conn.get("container"))
+        evidence["container"] = {"name": container.name, "selected_as": why}
         ips = [ip.address for ip in inst.ip_addresses if ip.address]
         for var in container.env:
             if var.value is None:

@@ -39,7 +39,7 @@ TARGET_PROPERTIES: dict[str, Any] = {
     "container": {
         "type": "string",
         "minLength": 1,
-        "description": "Container name; default the first (ingress) container.",
+        "description": "Container name; default the ingress container (the one that declares ports).",
     },
 }
 
@@ -114,19 +114,44 @@ def tagged_revision(service: Service, tag: str) -> str:
 
 
 def pick_container(revision: Revision, name: str | None) -> Container:
-    """The named container, or the first one (Cloud Run's ingress container is listed first)."""
+    """The named container, or the revision's ingress container (see :func:`choose_container`)."""
+    return choose_container(revision, name)[0]
+
+
+def choose_container(revision: Revision, name: str | None) -> tuple[Container, str]:
+    """The container a check judges, and why it was chosen (for the evidence).
+
+    Default: the ingress container. Cloud Run Admin v2 (``Container.ports``): in a
+    multi-container revision exactly one container declares ``ports`` and receives
+    the requests; sidecars declare none and may be listed in any position, often
+    first. A single container is the ingress container with or without ``ports``.
+    """
     if not revision.containers:
         raise MissingFactError(f"{revision.name}: the revision has no containers")
-    if not name:
-        return revision.containers[0]
-    for c in revision.containers:
-        if c.name == name:
-            return c
-    names = ", ".join(c.name or "(unnamed)" for c in revision.containers)
-    raise NotFoundError(
-        "run",
-        f"revision {revision.short_name} has no container '{name}' (containers: {names})",
-        code=404,
-        status="NOT_FOUND",
-        resource=f"{revision.name} container {name}",
+    if name:
+        for c in revision.containers:
+            if c.name == name:
+                return c, "named in the policy (container:)"
+        names = ", ".join(c.name or "(unnamed)" for c in revision.containers)
+        raise NotFoundError(
+            "run",
+            f"revision {revision.short_name} has no container '{name}' (containers: {names})",
+            code=404,
+            status="NOT_FOUND",
+            resource=f"{revision.name} container {name}",
+        )
+    if len(revision.containers) == 1:
+        return revision.containers[0], "the revision's only container (the ingress container)"
+    ingress = [c for c in revision.containers if c.ports]
+    if len(ingress) == 1:
+        c = ingress[0]
+        return c, (
+            f"the ingress container: the only one of {len(revision.containers)} containers that "
+            "declares ports"
+        )
+    names = ", ".join(c.name or "(unnamed)" for c in (ingress or revision.containers))
+    how = f"{len(ingress)} declare ports ({names})" if ingress else f"none of {names} declares ports"
+    raise MissingFactError(
+        f"{revision.name}: cannot tell the ingress container of {len(revision.containers)} containers: "
+        f"{how} (Cloud Run requires exactly one); name one with container:"
     )

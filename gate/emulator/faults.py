@@ -41,6 +41,7 @@ class Fault:
     hang: bool = False  # never answer; the connection closes when the server stops
     reset: bool = False  # close the connection with a TCP reset, no answer
     empty_page: bool = False  # a list page with no items that still has a nextPageToken
+    retry_delay: str | None = None  # with status: a google.rpc.RetryInfo detail, e.g. "3s"
     _used: int = field(default=0, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -73,6 +74,7 @@ FIELDS: Mapping[str, str] = {
     "hang": "hang",
     "reset": "reset",
     "emptyPage": "empty_page",
+    "retryDelay": "retry_delay",
 }
 
 
@@ -103,7 +105,7 @@ def summarise(faults: list[Fault]) -> dict[str, Any]:
     """Merge matching faults into one plan: the first one of each kind wins."""
     plan: dict[str, Any] = {"delay": sum(f.delay for f in faults)}
     for f in faults:
-        for key in ("status", "message", "permission"):
+        for key in ("status", "message", "permission", "retry_delay"):
             if getattr(f, key) is not None:
                 plan.setdefault(key, getattr(f, key))
         for key in ("malformed", "hang", "reset", "empty_page"):

@@ -11,6 +11,7 @@ Google's discovery documents.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import socket
 import struct
@@ -24,7 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from gate.emulator.faults import FaultSet, summarise
 from gate.emulator.quiet import QuietHTTPServer
 from gate.emulator.state import Route, State
-from gate.emulator.wire import ApiFailure, Request, Response, page_token, permission_denied
+from gate.emulator.wire import ApiFailure, Request, Response, page_offset, page_token, permission_denied
 
 _DOMAINS = {
     "run": "run.googleapis.com",
@@ -86,6 +87,7 @@ class ApiServer(QuietHTTPServer):
         self.arrivals = 0
         self.arrived = threading.Condition(self.records_lock)
         self.connections: set[socket.socket] = set()
+        self.empty_pages = itertools.count(1)  # nonces: each injected empty page gets a new token
         super().__init__(("127.0.0.1", port), _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -139,6 +141,15 @@ def _api_guess(path: str) -> str:
         if key in path:
             return api
     return "unknown"
+
+
+def _body_token(raw: bytes) -> str:
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        return ""
+    token = body.get("pageToken") if isinstance(body, dict) else None
+    return token if isinstance(token, str) else ""
 
 
 def _drop(body: Any, dotted: str) -> None:
@@ -211,8 +222,15 @@ class _Handler(BaseHTTPRequestHandler):
                 for item in response.body.get(response.list_key, []) if response.list_key else []:
                     _drop(item, dotted)
         if response.status == 200 and plan.get("empty_page") and response.list_key:
+            # No items, and a NEW token that leads back to the page that was asked for (the
+            # real APIs may answer so while they keep searching). Logging's token is in the body.
+            asked = query.get("pageToken", [""])[0] or _body_token(raw)
+            try:
+                offset = page_offset(asked)
+            except ApiFailure:
+                offset = 0
             response.body.pop(response.list_key, None)
-            response.body["nextPageToken"] = query.get("pageToken", [""])[0] or page_token(0)
+            response.body["nextPageToken"] = page_token(offset, next(self.server.empty_pages))
         payload = json.dumps(response.body).encode()
         record(response.status, payload)
         self._send(response.status, payload, "application/json; charset=UTF-8")
@@ -270,8 +288,15 @@ class _Handler(BaseHTTPRequestHandler):
             500: "Internal error encountered.",
             503: "The service is currently unavailable.",
         }
+        details = None
+        if plan.get("retry_delay"):
+            details = [
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": plan["retry_delay"]}
+            ]
         return ApiFailure(
-            code, plan.get("message") or default.get(code, f"Injected failure {code} on {path}")
+            code,
+            plan.get("message") or default.get(code, f"Injected failure {code} on {path}"),
+            details=details,
         )
 
     def _send(self, status: int, payload: bytes, content_type: str) -> None:

@@ -98,8 +98,13 @@ def bad_request(message: str) -> ApiFailure:
     return ApiFailure(400, message)
 
 
-def page_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+def page_token(offset: int, nonce: int = 0) -> str:
+    """An opaque token for the page at ``offset``; ``nonce`` makes another token for the same page
+    (an empty page that still has a token must not repeat the token it was asked with)."""
+    payload: dict[str, int] = {"o": offset}
+    if nonce:
+        payload["n"] = nonce
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
 
 def page_offset(token: str) -> int:

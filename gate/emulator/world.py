@@ -15,7 +15,7 @@ from typing import Any
 
 from gate import durations
 from gate.emulator.faults import APIS, FIELDS, Fault
-from gate.emulator.kinds import SECTIONS, matcher
+from gate.emulator.kinds import COMPUTE_ENUMS, SECTIONS, matcher
 from gate.emulator.protocheck import check
 from gate.emulator.yamlsource import Located, Path, load
 from gate.errors import Diagnostic, InputError
@@ -191,6 +191,11 @@ def _resources(
                     )
                 )
                 continue
+            if section == "compute":
+                bad = _compute_enum_problem(item, COMPUTE_ENUMS.get(key, {}), here)
+                if bad:
+                    errors.append(doc.diag(*bad))
+                    continue
             if (section, key) == ("compute", "subnetworks") and not item.get("region"):
                 errors.append(
                     doc.diag(here, "required: region (URL or name), which routes regions/R/subnetworks")
@@ -201,6 +206,32 @@ def _resources(
             seen.add(ident)
         out[key] = [x for x in items if isinstance(x, dict)]
     return out
+
+
+def _compute_enum_problem(
+    item: Any, enums: Mapping[str, tuple[str, ...]], here: Path
+) -> tuple[Path, str] | None:
+    """The first value outside its documented enum, at its key path."""
+    for dotted, allowed in enums.items():
+        found: list[tuple[Path, Any]] = [(here, item)]
+        for part in dotted.split("."):
+            name, listed = part.removesuffix("[]"), part.endswith("[]")
+            nxt: list[tuple[Path, Any]] = []
+            for path, node in found:
+                if not isinstance(node, dict) or node.get(name) is None:
+                    continue
+                value = node[name]
+                if listed:
+                    nxt += [
+                        ((*path, name, i), v) for i, v in enumerate(value if isinstance(value, list) else [])
+                    ]
+                else:
+                    nxt.append(((*path, name), value))
+            found = nxt
+        for path, value in found:
+            if value not in allowed:
+                return path, f"invalid value {value!r} (compute v1 documents: {', '.join(allowed)})"
+    return None
 
 
 def _reachability(doc: Located, value: Any, errors: list[Diagnostic]) -> list[dict[str, Any]]:
@@ -234,6 +265,12 @@ def _reachability(doc: Located, value: Any, errors: list[Diagnostic]) -> list[di
             problem = check(v, shapes[k].pb(), (*here, k))
             if problem:
                 errors.append(doc.diag(*problem))
+            elif k in ("source", "destination"):
+                from gate.emulator.apis.networkmanagement import revision_uri_problem
+
+                bad = revision_uri_problem(v)
+                if bad:
+                    errors.append(doc.diag((*here, k, "cloudRunRevision", "uri"), bad))
         if "destination" not in r or "reachabilityDetails" not in r:
             errors.append(doc.diag(here, "required: destination and reachabilityDetails"))
     return [r for r in results if isinstance(r, dict)]
@@ -338,6 +375,8 @@ def _faults(doc: Located, value: Any, errors: list[Diagnostic]) -> list[Fault]:
                 kw["drop"] = tuple(str(x) for x in (v if isinstance(v, list) else [v]))
             elif k == "status" and (not isinstance(v, int) or not 400 <= v <= 599):
                 errors.append(doc.diag((*here, k), f"expected an HTTP error status (400-599), got {v!r}"))
+            elif k == "retryDelay" and not re.match(r"^\d+(\.\d+)?s$", str(v)):
+                errors.append(doc.diag((*here, k), f'expected a protobuf Duration like "3s", got {v!r}'))
             elif k == "times" and (not isinstance(v, int) or v < 0):
                 errors.append(doc.diag((*here, k), "expected a count >= 0 (0 = always)"))
             else:

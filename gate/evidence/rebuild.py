@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from gate.evidence import firewall_policies
 from gate.evidence.bundle import PLACEHOLDER
 from gate.evidence.bundle_reader import Bundle
 from gate.model import Policy
@@ -114,6 +115,14 @@ def _api_state(
                 k: body[k] for k in ("source", "destination", "reachabilityDetails") if k in body
             }
             continue
+        if (api, method) in EFFECTIVE_FIREWALLS:
+            if e.get("status") == 200:
+                for (section, kind), item in _effective_resources(resource, e.get("body") or {}):
+                    key = _ident(kind, item) + json.dumps(item.get("associations"), sort_keys=True)
+                    listed.setdefault((section, kind), {})[key] = item
+            else:
+                last[(api, method, resource)] = e  # replayed as a fault
+            continue
         where = API_KINDS.get((api, method))
         if where is None:
             continue
@@ -127,8 +136,12 @@ def _api_state(
     faults: list[dict[str, Any]] = []
     resources: dict[tuple[str, str], dict[str, dict[str, Any]]] = {k: dict(v) for k, v in listed.items()}
     for (api, method, resource), e in sorted(last.items(), key=lambda kv: kv[1].get("seq", 0)):
-        section, kind, items_key = API_KINDS[(api, method)]
         status = e.get("status")
+        if (api, method) in EFFECTIVE_FIREWALLS:
+            if status != 404:
+                faults.append(_fault(api, method, resource, e))
+            continue
+        section, kind, items_key = API_KINDS[(api, method)]
         if status == 200 and items_key is None and isinstance(e.get("body"), dict):
             body = e["body"]
             resources.setdefault((section, kind), {})[_ident(kind, body)] = body
@@ -141,7 +154,38 @@ def _api_state(
         else:
             faults.append(_fault(api, method, resource, e))
     flat = {k: [v[name] for name in sorted(v)] for k, v in resources.items()}
+    if ("compute", "firewallPolicies") in flat:
+        flat[("compute", "firewallPolicies")] = firewall_policies.merge(flat[("compute", "firewallPolicies")])
     return flat, faults, [results[k] for k in sorted(results)]
+
+
+# getEffectiveFirewalls answers: rebuilt as the VPC firewall rules and firewall policies that
+# produce them (SYSTEM policies cannot be written in a world and are left out).
+EFFECTIVE_FIREWALLS = {
+    ("compute.networks", "networks.getEffectiveFirewalls"),
+    ("compute.regionNetworkFirewallPolicies", "regionNetworkFirewallPolicies.getEffectiveFirewalls"),
+}
+
+
+def _effective_resources(
+    resource: str, body: Mapping[str, Any]
+) -> list[tuple[tuple[str, str], dict[str, Any]]]:
+    m = re.match(
+        r"^projects/([^/]+)/(?:regions/([^/]+)/firewallPolicies/getEffectiveFirewalls\?network=(.+)"
+        r"|global/networks/([^/]+)/getEffectiveFirewalls)$",
+        resource,
+    )
+    if not m:
+        return []
+    project, region, network = m.group(1), m.group(2), m.group(3) or m.group(4)
+    out: list[tuple[tuple[str, str], dict[str, Any]]] = [
+        (("compute", "firewalls"), f) for f in body.get("firewalls") or [] if isinstance(f, dict)
+    ]
+    out += [
+        (("compute", "firewallPolicies"), p)
+        for p in firewall_policies.from_effective(project, region, network, body)
+    ]
+    return out
 
 
 def _ident(kind: str, item: Any) -> str:
@@ -155,7 +199,7 @@ def _ident(kind: str, item: Any) -> str:
 def _fault(api: str, method: str, resource: str, e: Mapping[str, Any]) -> dict[str, Any]:
     """The world fault that reproduces a recorded failed call on every request for it."""
     top = api.split(".")[0]
-    path = "entries:list" if top == "logging" else re.escape(resource.rstrip("/")) + "$"
+    path = "entries:list" if top == "logging" else re.escape(resource.split("?")[0].rstrip("/")) + "$"
     fault: dict[str, Any] = {"api": top, "path": path}
     status = e.get("status")
     error = str(e.get("error") or "")

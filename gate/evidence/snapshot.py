@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gate.errors import ApiError
+from gate.evidence import firewall_policies
 from gate.gcp.facts import parse_rfc3339, rfc3339
 from gate.gcp.transport.paging import first_page, pages
 from gate.redact import MASK, Redactor
@@ -169,7 +170,33 @@ class Snapshot:
             project=p,
             region=self.region,
         )
+        # Firewall policies as they apply: hierarchical, global and regional network policies
+        # filter the same egress as the VPC rules (gate.netpath.firewall).
+        policies: list[dict[str, Any]] = []
+        for net in out["networks"]:
+            name = str(net.get("name", ""))
+            answer = self._effective(p, name)
+            policies += firewall_policies.from_effective(p, self.region, name, answer)
+        if policies:
+            out["firewallPolicies"] = firewall_policies.merge(policies)
         return out
+
+    def _effective(self, project: str, network: str) -> dict[str, Any]:
+        client = self.transport.client("compute.regionNetworkFirewallPolicies")
+        link = f"{firewall_policies.COMPUTE}/projects/{project}/global/networks/{network}"
+        where = f"projects/{project}/regions/{self.region}/firewallPolicies"
+        resource = f"{where}/getEffectiveFirewalls?network={network}"
+        answer = self.transport.call(
+            "compute.regionNetworkFirewallPolicies",
+            "regionNetworkFirewallPolicies.getEffectiveFirewalls",
+            lambda t: client.get_effective_firewalls(
+                project=project, region=self.region, network=link, retry=None, timeout=t
+            ),
+            deadline=self.deadline,
+            resource=resource,
+            permission="compute.networks.getRegionEffectiveFirewalls",
+        )
+        return to_json(answer)
 
     def secretmanager(self) -> dict[str, Any]:
         # Metadata only: secrets and their versions' states. Never `:access`.

@@ -1,4 +1,5 @@
-"""Compute Engine networking: networks (peerings), subnetworks, firewalls, routes, global addresses.
+"""Compute Engine networking: networks (peerings), subnetworks, firewalls, effective firewalls
+(VPC rules and firewall policies), routes, global addresses.
 
 Lists are read whole per project (memoised) and filtered here, so several checks
 on one network cost one request each, and no filter syntax is trusted to the server.
@@ -35,6 +36,8 @@ class Network:
     auto_create_subnetworks: bool
     subnetworks: tuple[str, ...]  # URLs
     peerings: tuple[Peering, ...]
+    # AFTER_CLASSIC_FIREWALL / BEFORE_CLASSIC_FIREWALL; None = unset (documented default: AFTER).
+    firewall_policy_enforcement_order: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,53 @@ class Firewall:
     target_tags: tuple[str, ...]
     target_service_accounts: tuple[str, ...]
     disabled: bool
+
+
+@dataclass(frozen=True)
+class SecureTag:
+    name: str  # tagValues/123
+    state: str  # EFFECTIVE / INEFFECTIVE; "" when unset
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """A FirewallPolicyRule as the effective-firewalls answer gives it."""
+
+    priority: int
+    action: str  # allow / deny / goto_next / apply_security_profile_group (mirroring rules are not here)
+    direction: str  # INGRESS / EGRESS
+    disabled: bool
+    rule_name: str
+    layer4: tuple[Rule, ...]  # match.layer4Configs
+    dest_ip_ranges: tuple[str, ...]
+    src_ip_ranges: tuple[str, ...]
+    dest_network_type: str  # match.destNetworkType (or destNetworkContext); "" when unset
+    target_type: str  # INSTANCES / INTERNAL_MANAGED_LB; "" when unset (INSTANCES)
+    target_resources: tuple[str, ...]  # network URLs the rule applies to; () = all
+    target_service_accounts: tuple[str, ...]
+    target_secure_tags: tuple[SecureTag, ...]
+    target_forwarding_rules: tuple[str, ...]
+    # Matchers gate does not evaluate, by API name (destFqdns, srcAddressGroups, ...), when set.
+    other_dest: tuple[str, ...]
+    other_src: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    name: str  # shortName or displayName when set (hierarchical policies are named by number)
+    type: str  # HIERARCHY / NETWORK / NETWORK_REGIONAL / SYSTEM / SYSTEM_GLOBAL / SYSTEM_REGIONAL
+    priority: int  # association priority; 0 when unset (HIERARCHY)
+    rules: tuple[PolicyRule, ...]
+
+
+@dataclass(frozen=True)
+class EffectiveFirewalls:
+    """``getEffectiveFirewalls`` of one network (and region): what really filters its packets."""
+
+    network: str  # projects/p/global/networks/n
+    region: str | None  # the regional answer also lists the region's network firewall policies
+    firewalls: tuple[Firewall, ...]  # VPC firewall rules
+    policies: tuple[EffectivePolicy, ...]  # in the order the API lists them
 
 
 @dataclass(frozen=True)
@@ -121,6 +171,7 @@ class ComputeProvider:
                 self_link=need(m.self_link, "selfLink", resource),
                 auto_create_subnetworks=bool(m.auto_create_subnetworks),
                 subnetworks=tuple(m.subnetworks),
+                firewall_policy_enforcement_order=opt(m.network_firewall_policy_enforcement_order),
                 peerings=tuple(
                     Peering(
                         name=p.name,
@@ -205,6 +256,53 @@ class ComputeProvider:
             fresh=fresh,
         )
         return tuple(f for f in every if same_network(f.network, network, project))
+
+    def effective_firewalls(
+        self, network: str, region: str | None = None, *, deadline: float, fresh: bool = False
+    ) -> EffectiveFirewalls:
+        """The network's effective firewalls; with ``region``, the regional answer.
+
+        ``regionNetworkFirewallPolicies.getEffectiveFirewalls`` lists "Regional Network
+        Firewall Policies in the specified region, Global Network Firewall Policies and
+        Hierarchical Firewall Policies which are associated with the network" and the VPC
+        firewall rules; ``networks.getEffectiveFirewalls`` (no region) leaves the regional
+        policies out. The network's own project is asked (a Shared VPC host project).
+        """
+        project, name = names.compute_ref(network, self.transport.project)
+        full = f"projects/{project}/global/networks/{name}"
+        if region:
+            api, method = (
+                "compute.regionNetworkFirewallPolicies",
+                "regionNetworkFirewallPolicies.getEffectiveFirewalls",
+            )
+            resource = (
+                f"projects/{project}/regions/{region}/firewallPolicies/getEffectiveFirewalls?network={name}"
+            )
+            permission = "compute.networks.getRegionEffectiveFirewalls"
+        else:
+            api, method = "compute.networks", "networks.getEffectiveFirewalls"
+            resource, permission = f"{full}/getEffectiveFirewalls", "compute.networks.getEffectiveFirewalls"
+        link = f"https://www.googleapis.com/compute/v1/{full}"
+
+        def get(dl: float) -> EffectiveFirewalls:
+            client = self.transport.client(api)
+            if region:
+                fn = lambda t: client.get_effective_firewalls(  # noqa: E731
+                    project=project, region=region, network=link, retry=None, timeout=t
+                )
+            else:
+                fn = lambda t: client.get_effective_firewalls(  # noqa: E731
+                    project=project, network=name, retry=None, timeout=t
+                )
+            m = self.transport.call(api, method, fn, deadline=dl, resource=resource, permission=permission)
+            return EffectiveFirewalls(
+                network=full,
+                region=region,
+                firewalls=tuple(_firewall(f, f"projects/{project}/global/firewalls") for f in m.firewalls),
+                policies=tuple(_policy(p, resource) for p in m.firewall_policys),
+            )
+
+        return self.transport.fetch(("compute.effective", full, region), get, deadline=deadline, fresh=fresh)
 
     def routes(self, network: str, *, deadline: float, fresh: bool = False) -> tuple[Route, ...]:
         project = names.compute_ref(network, self.transport.project)[0]
@@ -311,6 +409,74 @@ def _firewall(m: Any, resource: str) -> Firewall:
         target_tags=tuple(m.target_tags),
         target_service_accounts=tuple(m.target_service_accounts),
         disabled=bool(m.disabled),
+    )
+
+
+# FirewallPolicyRuleMatcher fields gate does not evaluate (set = the rule may or may not apply).
+_OTHER_DEST = ("dest_address_groups", "dest_fqdns", "dest_region_codes", "dest_threat_intelligences")
+_OTHER_SRC = (
+    "src_address_groups",
+    "src_fqdns",
+    "src_region_codes",
+    "src_threat_intelligences",
+    "src_secure_tags",
+    "src_networks",
+)
+
+
+def _camel(field: str) -> str:
+    head, *rest = field.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _policy_rule(r: Any, where: str) -> PolicyRule:
+    match = r.match if "match" in r else None
+    dest_type = ""
+    src_other: list[str] = []
+    dest_other: list[str] = []
+    layer4: tuple[Rule, ...] = ()
+    dest: tuple[str, ...] = ()
+    src: tuple[str, ...] = ()
+    if match is not None:
+        layer4 = tuple(
+            Rule(protocol=need(c.ip_protocol, "layer4Configs.ipProtocol", where), ports=tuple(c.ports))
+            for c in match.layer4_configs
+        )
+        dest, src = tuple(match.dest_ip_ranges), tuple(match.src_ip_ranges)
+        dest_other = [_camel(f) for f in _OTHER_DEST if list(getattr(match, f))]
+        src_other = [_camel(f) for f in _OTHER_SRC if list(getattr(match, f))]
+        dest_type = match.dest_network_type or match.dest_network_context
+        src_type = match.src_network_type or match.src_network_context
+        if src_type and src_type != "UNSPECIFIED":
+            src_other.append(f"srcNetworkType {src_type}")
+    return PolicyRule(
+        priority=int(r.priority) if "priority" in r else 0,
+        action=need(r.action, "action", where),
+        direction=need(r.direction, "direction", where),
+        disabled=bool(r.disabled),
+        rule_name=r.rule_name,
+        layer4=layer4,
+        dest_ip_ranges=dest,
+        src_ip_ranges=src,
+        dest_network_type=dest_type,
+        target_type=r.target_type,
+        target_resources=tuple(r.target_resources),
+        target_service_accounts=tuple(r.target_service_accounts),
+        target_secure_tags=tuple(SecureTag(t.name, t.state) for t in r.target_secure_tags),
+        target_forwarding_rules=tuple(r.target_forwarding_rules),
+        other_dest=tuple(dest_other),
+        other_src=tuple(src_other),
+    )
+
+
+def _policy(p: Any, resource: str) -> EffectivePolicy:
+    name = getattr(p, "short_name", "") or p.display_name or p.name
+    where = f"{resource} firewall policy {name or '?'}"
+    return EffectivePolicy(
+        name=need(name, "firewall policy name", resource),
+        type=p.type_ or "",
+        priority=int(p.priority) if "priority" in p else 0,
+        rules=tuple(_policy_rule(r, where) for r in p.rules),
     )
 
 

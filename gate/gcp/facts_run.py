@@ -97,6 +97,12 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class ContainerPort:
+    name: str  # "http1" / "h2c"; "" when unset
+    container_port: int  # 0 when unset (Cloud Run then uses 8080)
+
+
+@dataclass(frozen=True)
 class Container:
     name: str
     image: str
@@ -105,6 +111,9 @@ class Container:
     limits: tuple[tuple[str, str], ...] = ()
     startup_probe: Probe | None = None
     liveness_probe: Probe | None = None
+    # Cloud Run's ingress container is the one that declares ports (a multi-container
+    # revision has exactly one); see gate.checks.target.choose_container.
+    ports: tuple[ContainerPort, ...] = ()
 
     def env_var(self, name: str) -> EnvVar | None:
         return next((e for e in self.env if e.name == name), None)

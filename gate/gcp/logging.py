@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from gate.gcp.transport.clients import Transport
 
 MAX_PAGE_SIZE = 1000  # the API's own maximum
+# entries:list may answer empty pages that carry a new nextPageToken while it keeps searching;
+# they are followed, but at most this many pages per query (then ERROR: a partial log is no proof).
+MAX_PAGES = 50
 MAX_TEXT = 4000  # a compact JSON payload is cut here; evidence quotes lines, not documents
 
 
@@ -77,7 +80,16 @@ class LoggingProvider:
         out: list[LogEntry] = []
         token = ""
         seen: set[str] = set()
+        read = 0
         while len(out) < max_entries:
+            if read >= MAX_PAGES:
+                raise ApiError(
+                    "logging",
+                    f"entries.list: still a nextPageToken after {read} pages ({len(out)} entries); "
+                    "refusing to judge a partial log",
+                    resource=resource,
+                )
+            read += 1
             body: dict[str, Any] = {
                 "resourceNames": [resource],
                 "filter": full_filter,

@@ -7,6 +7,7 @@ creating, polling or reading failed), so the gate leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -59,6 +60,28 @@ _INFO_FIELDS = (
 )
 
 
+_SERVICE_REVISION = re.compile(
+    r"^projects/(?P<p>[^/]+)/locations/(?P<l>[^/]+)/services/[^/]+/revisions/(?P<r>[^/]+)$"
+)
+_REVISION_URI = re.compile(r"^projects/[^/]+/locations/[^/]+/revisions/[^/]+$")
+
+
+def cloud_run_revision_uri(name: str) -> str:
+    """The Endpoint.cloudRunRevision.uri of a revision.
+
+    Network Management v1 (CloudRunRevisionEndpoint.uri) documents the form
+    ``projects/{project}/locations/{location}/revisions/{revision}``, not the
+    service-scoped name Cloud Run Admin v2 gives a revision
+    (``projects/P/locations/L/services/S/revisions/R``).
+    """
+    m = _SERVICE_REVISION.match(name)
+    if m:
+        return f"projects/{m['p']}/locations/{m['l']}/revisions/{m['r']}"
+    if _REVISION_URI.match(name):
+        return name
+    raise ValueError(f"{name!r} is not a Cloud Run revision name")
+
+
 @dataclass(frozen=True)
 class EndpointSpec:
     """One end of a connectivity test (fields as in the API's Endpoint)."""
@@ -67,7 +90,7 @@ class EndpointSpec:
     port: int | None = None
     network: str | None = None  # projects/p/global/networks/n
     project_id: str | None = None
-    cloud_run_revision: str | None = None  # full revision name
+    cloud_run_revision: str | None = None  # full revision name (either form; sent as the documented uri)
     redis_instance: str | None = None  # full instance name
     cloud_sql_instance: str | None = None  # projects/p/instances/i
     network_type: str | None = None  # GCP_NETWORK / NON_GCP_NETWORK / INTERNET
@@ -87,7 +110,7 @@ class EndpointSpec:
             if value is not None:
                 out[key] = value
         if self.cloud_run_revision:
-            out["cloud_run_revision"] = {"uri": self.cloud_run_revision}
+            out["cloud_run_revision"] = {"uri": cloud_run_revision_uri(self.cloud_run_revision)}
         return out
 
 
@@ -101,6 +124,13 @@ class Step:
     kind: str  # which detail the step carries: "firewall", "route", "drop", ...
     resource: str  # its URI / display name, "" when it names none
     cause: str  # DropInfo/AbortInfo cause, e.g. FIREWALL_RULE, NO_ROUTE; "" otherwise
+    project_id: str = ""
+    ip_address: str = ""  # DeliverInfo / DropInfo / AbortInfo ip_address, when set
+    target: str = ""  # DeliverInfo.target (REDIS_INSTANCE, CLOUD_SQL_INSTANCE, ...)
+    # What the viewer may not see: AbortInfo.projects_missing_permission, or the
+    # resource types of a VIEWER_PERMISSION_MISSING step (ViewerPermissionMissingInfo)
+    # when the client library knows that field.
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,7 +288,8 @@ class NetworkManagementProvider:
 
 
 def _step(s: Any) -> Step:
-    kind, resource, cause = "", "", ""
+    kind, resource, cause, ip, target = "", "", "", "", ""
+    missing: tuple[str, ...] = ()
     for f in _INFO_FIELDS:
         if f in s:
             kind = f
@@ -271,7 +302,14 @@ def _step(s: Any) -> Step:
             )
             if f in ("drop", "abort"):
                 cause = enum_name(info.cause)
+            if f in ("deliver", "drop", "abort"):
+                ip = getattr(info, "ip_address", "") or ""
+            if f == "deliver":
+                target = enum_name(info.target)
+            if f == "abort":
+                missing = tuple(info.projects_missing_permission)
             break
+    viewer = _viewer_missing(s)
     return Step(
         state=enum_name(s.state),
         description=s.description,
@@ -279,7 +317,21 @@ def _step(s: Any) -> Step:
         kind=kind,
         resource=resource,
         cause=cause,
+        project_id=s.project_id,
+        ip_address=ip,
+        target=target,
+        missing=viewer or missing,
     )
+
+
+def _viewer_missing(s: Any) -> tuple[str, ...]:
+    """ViewerPermissionMissingInfo.resourceTypes (newer client libraries only)."""
+    try:
+        if "viewer_permission_missing_info" not in s:
+            return ()
+    except (AttributeError, KeyError, ValueError):  # the installed client predates the field
+        return ()
+    return tuple(enum_name(t) for t in s.viewer_permission_missing_info.resource_types)
 
 
 def parse_result(test: Any, name: str) -> ConnectivityResult:

@@ -11,6 +11,7 @@ from gate.gcp.facts import Sensitive, enum_name, need, opt, timestamp
 from gate.gcp.facts_run import (
     Condition,
     Container,
+    ContainerPort,
     EnvVar,
     NetworkInterface,
     Probe,
@@ -268,6 +269,7 @@ def _container(c: Any, revision: str) -> Container:
         limits=tuple(sorted((str(k), str(v)) for k, v in limits.items())),
         startup_probe=_probe(c, "startup_probe"),
         liveness_probe=_probe(c, "liveness_probe"),
+        ports=tuple(ContainerPort(p.name, int(p.container_port)) for p in c.ports),
     )
 
 

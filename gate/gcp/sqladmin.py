@@ -24,12 +24,16 @@ class SqlInstance:
     name: str
     project: str
     state: str  # RUNNABLE / SUSPENDED / MAINTENANCE / FAILED / ...
+    # settings.activationPolicy: ALWAYS / NEVER / ON_DEMAND; None when the API sent none.
+    activation_policy: str | None
     tier: str  # "db-g1-small", "db-custom-2-7680"
     availability_type: str | None  # ZONAL / REGIONAL
     database_version: str  # POSTGRES_15, ...
     ip_addresses: tuple[IpAddress, ...]
     ipv4_enabled: bool
-    private_network: str | None  # "projects/p/global/networks/default" when private IP is on
+    # As the API writes it: "/projects/p/global/networks/default" (the documented form) or
+    # "projects/p/global/networks/default"; see gate.gcp.names.compute_ref.
+    private_network: str | None
     region: str
     gce_zone: str | None
     connection_name: str  # "project:region:instance", as Cloud Run's cloudsql volumes name it
@@ -132,10 +136,12 @@ def parse_instance(m: Any, resource: str) -> SqlInstance:
     settings = m.settings
     ipc = settings.ip_configuration if "ip_configuration" in settings else None
     availability = enum_name(settings.availability_type)
+    activation = enum_name(settings.activation_policy)
     return SqlInstance(
         name=need(m.name, "name", resource),
         project=m.project or resource.split("/")[1],
         state=need_enum(m.state, "state", resource),
+        activation_policy=None if activation.endswith("UNSPECIFIED") else activation,
         tier=need(settings.tier, "settings.tier", resource),
         availability_type=None if availability.endswith("UNSPECIFIED") else availability,
         database_version=need_enum(m.database_version, "databaseVersion", resource),

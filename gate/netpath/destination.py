@@ -146,11 +146,17 @@ def redis_destination_hop(label: str, state: str, region: str, rev_region: str, 
     return ok("destination", f"{label} READY at {ip}:{port} in {region}")
 
 
-def sql_destination_hop(label: str, state: str, region: str, port: int) -> Hop:
-    if state != "RUNNABLE":
-        return broken("destination", f"{label} is {state}, not RUNNABLE")
+def sql_destination_hop(
+    label: str, serving: bool | None, detail: str, region: str, port: int, remediation: str = ""
+) -> Hop:
+    """``serving``: True / False (FAIL) / None (cannot tell: ERROR), as gate.checks.sql_state
+    judged it from state and settings.activationPolicy (RUNNABLE alone is not enough)."""
+    if serving is None:
+        return unknown("destination", f"{label}: {detail}", remediation)
+    if not serving:
+        return broken("destination", f"{label} is not serving: {detail}", remediation)
     # Private services access routes are global: other regions of the VPC reach it too.
-    return ok("destination", f"{label} RUNNABLE, port {port}, region {region}")
+    return ok("destination", f"{label} {detail}, port {port}, region {region}")
 
 
 def address_destination_hop(ip: IPv4, port: int) -> Hop:

@@ -1,26 +1,50 @@
-"""Hop 5 of a private path: does the VPC firewall let the egress packet out?
+"""Hop 5 of a private path: do the network's effective firewalls let the egress packet out?
 
-Pure, like :mod:`gate.netpath.hops`. VPC firewall rules: lower priority number
-wins; at equal priority a deny overrides an allow; disabled rules are ignored;
-an egress rule without destination ranges means 0.0.0.0/0; with no matching
-rule the implied allow-egress rule (priority 65535) applies.
+Pure, like :mod:`gate.netpath.hops`; ``gate.checks.reachability`` reads Compute's
+``regionNetworkFirewallPolicies.getEffectiveFirewalls`` (VPC firewall rules, and
+the hierarchical, global and regional network firewall policies of the network)
+and hands plain values here.
+
+VPC firewall rules: lower priority number wins; at equal priority a deny
+overrides an allow; disabled rules are ignored; an egress rule without
+destination ranges means 0.0.0.0/0; a match ends the evaluation.
+
+Firewall policies (Cloud NGFW, "Evaluation order for firewall policies and
+rules", https://cloud.google.com/firewall/docs/firewall-policies-rule-eval-order):
+the network's ``networkFirewallPolicyEnforcementOrder`` decides the order:
+
+- AFTER_CLASSIC_FIREWALL (the default): hierarchical policies, system policies,
+  VPC firewall rules, the global network policy, regional network policies;
+- BEFORE_CLASSIC_FIREWALL: hierarchical, system, global network, regional
+  network policies, then VPC firewall rules;
+
+then the implied rules (egress: allow, priority 65535). Within a policy the
+matching rule with the lowest priority number acts: ``allow`` / ``deny`` end the
+evaluation, ``goto_next`` (or no matching rule) passes to the next level, and
+``apply_security_profile_group`` hands the packet to layer-7 inspection, whose
+verdict gate cannot see.
+
+Fail closed: a rule whose applicability gate cannot decide (secure-tag or
+service-account targets, address groups, FQDNs, geolocations, threat
+intelligence, ...) is followed both ways; when the possible verdicts differ, or
+one of them is an action gate cannot interpret, the hop is UNKNOWN ("cannot
+prove"), never ok.
 """
 
 from __future__ import annotations
 
 import enum
 import ipaddress
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from gate.netpath.hops import (
     IMPLIED_EGRESS_PRIORITY,
-    MAX_UNCERTAIN_RULES,
     Hop,
     IPv4,
     broken,
     contains,
+    is_private,
     ok,
     unknown,
 )
@@ -123,65 +147,325 @@ class FirewallDecision:
     priority: int
 
 
-def _decide(rules: Sequence[FwRule]) -> FirewallDecision:
-    if not rules:
-        return FirewallDecision("allow", "implied allow egress", IMPLIED_EGRESS_PRIORITY)
-    top = min(r.priority for r in rules)
-    at_top = sorted((r for r in rules if r.priority == top), key=lambda r: r.name)
-    deny = next((r for r in at_top if r.action == "deny"), None)  # deny wins a tie
-    winner = deny or at_top[0]
-    return FirewallDecision(winner.action, winner.name, winner.priority)
-
-
 def evaluate_egress(
     rules: Sequence[FwRule], ip: IPv4, port: int, src: Source, protocol: str = "tcp"
 ) -> tuple[FirewallDecision | None, list[FwRule]]:
-    """The decision for one egress packet, and the rules that match it.
+    """The VPC firewall rules' decision for one egress packet, and the rules that match it.
 
     Returns ``(None, rules)`` when rules of uncertain applicability could change
     the decision (fail closed: the caller reports the hop as unknown).
     """
-    sure: list[FwRule] = []
-    maybe: list[FwRule] = []
+    level = _vpc_level(rules, ip, port, protocol, src)
+    matched = sorted(
+        (r for r in rules if _applies(r, ip, port, protocol, src) is not _Applies.NO),
+        key=lambda r: (r.priority, r.action != "deny", r.name),
+    )
+    verdicts = list(level.verdicts)
+    if level.passes:
+        verdicts.append(_Verdict("allow", "implied allow egress", rule="implied allow egress"))
+    if len({v.action for v in verdicts}) != 1:
+        return None, matched
+    first = verdicts[0]
+    return FirewallDecision(first.action, first.rule, first.priority), matched
+
+
+# -- firewall policies -----------------------------------------------------------------
+
+HIERARCHY = "HIERARCHY"
+SYSTEM = ("SYSTEM", "SYSTEM_GLOBAL", "SYSTEM_REGIONAL")
+NETWORK = "NETWORK"
+NETWORK_REGIONAL = "NETWORK_REGIONAL"
+AFTER = "AFTER_CLASSIC_FIREWALL"
+BEFORE = "BEFORE_CLASSIC_FIREWALL"
+ACTIONS = ("allow", "deny", "goto_next", "apply_security_profile_group")
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """The parts of a FirewallPolicyRule that decide an egress packet (plain values)."""
+
+    priority: int
+    action: str  # allow / deny / goto_next / apply_security_profile_group / ...
+    direction: str
+    layer4: tuple[tuple[str, tuple[str, ...]], ...]  # (ipProtocol, ports); () = none given
+    dest_ranges: tuple[str, ...] = ()
+    src_ranges: tuple[str, ...] = ()
+    dest_network_type: str = ""  # INTERNET / NON_INTERNET / ...; "" = not set
+    rule_name: str = ""
+    disabled: bool = False
+    target_type: str = ""  # INSTANCES (default) / INTERNAL_MANAGED_LB
+    # None: the rule names no target networks (all); else whether the sender's network is one.
+    targets_network: bool | None = None
+    target_service_accounts: tuple[str, ...] = ()
+    target_secure_tags: tuple[tuple[str, str], ...] = ()  # (tagValues/..., EFFECTIVE|INEFFECTIVE)
+    other_targets: tuple[str, ...] = ()  # targets gate cannot map (targetForwardingRules: ...)
+    # Matchers gate cannot evaluate, by their API name (destAddressGroups, srcFqdns, ...).
+    other_dest: tuple[str, ...] = ()
+    other_src: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FirewallPolicy:
+    name: str  # shortName / displayName / name, as the API gives it
+    type: str  # HIERARCHY / NETWORK / NETWORK_REGIONAL / SYSTEM_* / ...
+    rules: tuple[PolicyRule, ...]
+    priority: int = 0  # association priority (not for HIERARCHY)
+
+    @property
+    def label(self) -> str:
+        kinds = {
+            HIERARCHY: "hierarchical firewall policy",
+            NETWORK: "network firewall policy",
+            NETWORK_REGIONAL: "regional network firewall policy",
+        }
+        kind = kinds.get(self.type, "system firewall policy" if self.type in SYSTEM else "firewall policy")
+        return f"{kind} {self.name}"
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    action: str  # allow / deny / unknown
+    by: str  # what decided it
+    why: str = ""  # for unknown: what gate cannot interpret
+    rule: str = ""  # the deciding rule's name (VPC rules)
+    priority: int = IMPLIED_EGRESS_PRIORITY
+
+
+@dataclass
+class _Level:
+    """The possible outcomes of one level: terminal verdicts, and whether it may pass on."""
+
+    verdicts: list[_Verdict] = field(default_factory=list)
+    passes: bool = False
+    doubts: list[str] = field(default_factory=list)  # rules followed both ways, and why
+    matched: list[str] = field(default_factory=list)
+
+
+def _policy_applies(
+    rule: PolicyRule, ip: IPv4, port: int, protocol: str, src: Source
+) -> tuple[_Applies, str]:
+    """Whether ``rule`` applies to the egress packet, and why it may (for MAYBE)."""
+    if rule.disabled or rule.direction.upper() != "EGRESS":
+        return _Applies.NO, ""
+    if rule.target_type.upper() == "INTERNAL_MANAGED_LB" or rule.targets_network is False:
+        return _Applies.NO, ""
+    if rule.layer4 and not protocol_matches(rule.layer4, protocol, port):
+        return _Applies.NO, ""
+    net_type = rule.dest_network_type.upper()
+    if net_type == "INTERNET" and is_private(ip):
+        return _Applies.NO, ""  # a private VPC/peering destination is not an internet one
+    in_ranges = any(contains(c, ip) for c in rule.dest_ranges)
+    if rule.dest_ranges and not in_ranges and not rule.other_dest:
+        return _Applies.NO, ""
+    doubts: list[str] = []
+    if not rule.layer4:
+        doubts.append("it lists no layer4Configs")
+    if rule.other_dest and not in_ranges:
+        doubts.append(f"its destination is given by {', '.join(rule.other_dest)}")
+    if net_type not in ("", "UNSPECIFIED", "INTERNET", "NON_INTERNET") or (
+        net_type in ("INTERNET", "NON_INTERNET") and not is_private(ip)
+    ):
+        doubts.append(f"destNetworkType {rule.dest_network_type}")
+    if rule.target_secure_tags:
+        if all(state.upper() == "INEFFECTIVE" for _, state in rule.target_secure_tags):
+            return _Applies.NO, ""  # documented: then the rule is ignored
+        tags = ", ".join(name for name, _ in rule.target_secure_tags)
+        doubts.append(f"it targets secure tags ({tags}) gate cannot map to the sender")
+    if rule.target_service_accounts:
+        doubts.append(
+            f"it targets service accounts ({', '.join(rule.target_service_accounts)}) gate cannot "
+            "map to the sender"
+        )
+    if rule.other_targets:
+        doubts.append(f"it targets {', '.join(rule.other_targets)}")
+    if rule.src_ranges:
+        overlap = _source_overlap(rule.src_ranges, src.cidr)
+        if overlap is _Applies.NO:
+            return _Applies.NO, ""
+        if overlap is _Applies.MAYBE:
+            doubts.append("its source ranges cover part of the sender's range")
+    if rule.other_src:
+        doubts.append(f"its source is given by {', '.join(rule.other_src)}")
+    return (_Applies.MAYBE, "; ".join(doubts)) if doubts else (_Applies.YES, "")
+
+
+def _rule_label(rule: PolicyRule, policy: FirewallPolicy) -> str:
+    name = f" ({rule.rule_name})" if rule.rule_name else ""
+    return f"rule {rule.priority}{name} of {policy.label}"
+
+
+def _policy_level(policy: FirewallPolicy, ip: IPv4, port: int, protocol: str, src: Source) -> _Level:
+    out = _Level()
+    for rule in sorted(policy.rules, key=lambda r: r.priority):
+        applies, doubt = _policy_applies(rule, ip, port, protocol, src)
+        if applies is _Applies.NO:
+            continue
+        label = _rule_label(rule, policy)
+        out.matched.append(f"{label}: {rule.action}")
+        if applies is _Applies.MAYBE:
+            out.doubts.append(f"{label} ({rule.action}) may apply: {doubt}")
+        action = rule.action.lower()
+        if action in ("allow", "deny"):
+            out.verdicts.append(_Verdict(action, label))
+        elif action == "goto_next":
+            out.passes = True
+        elif action == "apply_security_profile_group":
+            out.verdicts.append(
+                _Verdict(
+                    "unknown",
+                    label,
+                    "it hands the packet to layer-7 inspection (a security "
+                    "profile group), whose verdict gate cannot see",
+                )
+            )
+        else:
+            out.verdicts.append(_Verdict("unknown", label, f"gate cannot interpret action {rule.action!r}"))
+        if applies is _Applies.YES:
+            return out  # the first sure match acts; goto_next has already set `passes`
+    out.passes = True  # no (sure) match: the next level decides
+    return out
+
+
+def _vpc_level(rules: Sequence[FwRule], ip: IPv4, port: int, protocol: str, src: Source) -> _Level:
+    out = _Level()
+    by_priority: dict[int, list[tuple[FwRule, _Applies]]] = {}
     for r in rules:
         a = _applies(r, ip, port, protocol, src)
-        if a is _Applies.YES:
-            sure.append(r)
-        elif a is _Applies.MAYBE:
-            maybe.append(r)
-    matched = sorted(sure + maybe, key=lambda r: (r.priority, r.action != "deny", r.name))
-    if len(maybe) > MAX_UNCERTAIN_RULES:
-        return None, matched
-    outcomes = {
-        _decide(sure + list(subset)).action
-        for n in range(len(maybe) + 1)
-        for subset in itertools.combinations(maybe, n)
-    }
-    if len(outcomes) > 1:
-        return None, matched
-    return _decide(sure), matched
+        if a is not _Applies.NO:
+            by_priority.setdefault(r.priority, []).append((r, a))
+            out.matched.append(f"{r.name} ({r.action} p{r.priority})")
+    for priority in sorted(by_priority):
+        group = sorted(by_priority[priority], key=lambda x: (x[0].action != "deny", x[0].name))
+        for r, a in group:
+            if a is _Applies.MAYBE:
+                out.doubts.append(
+                    f"VPC firewall rule {r.name} ({r.action} p{r.priority}) may apply: it depends on "
+                    "the sender's service account or part of its address range"
+                )
+            out.verdicts.append(
+                _Verdict(
+                    r.action,
+                    f"firewall rule {r.name} (priority {r.priority})",
+                    rule=r.name,
+                    priority=r.priority,
+                )
+            )
+        if any(a is _Applies.YES for _, a in group):
+            # A sure match ends the evaluation; at equal priority a deny overrides an allow,
+            # so an allow here may still lose to a deny of the same priority (listed first).
+            sure_deny = any(a is _Applies.YES and r.action == "deny" for r, a in group)
+            if sure_deny:
+                out.verdicts = [v for v in out.verdicts if not _same_priority_allow(v, priority)]
+            return out
+    out.passes = True
+    return out
+
+
+def _same_priority_allow(v: _Verdict, priority: int) -> bool:
+    return v.action == "allow" and bool(v.rule) and v.priority == priority
+
+
+def _levels(policies: Sequence[FirewallPolicy], order: str) -> list[FirewallPolicy | None]:
+    """The evaluation order; None stands for the VPC firewall rules."""
+    hier = [p for p in policies if p.type == HIERARCHY]  # the API lists them from the organization down
+    system = [p for p in policies if p.type in SYSTEM]
+    glob = sorted((p for p in policies if p.type == NETWORK), key=lambda p: p.priority)
+    regional = sorted((p for p in policies if p.type == NETWORK_REGIONAL), key=lambda p: p.priority)
+    head: list[FirewallPolicy | None] = [*hier, *system]
+    network: list[FirewallPolicy | None] = [*glob, *regional]
+    if order == BEFORE:
+        return [*head, *network, None]
+    return [*head, None, *network]
+
+
+def effective_hop(
+    rules: Sequence[FwRule],
+    ip: IPv4,
+    port: int,
+    src: Source,
+    network: str,
+    policies: Sequence[FirewallPolicy] = (),
+    order: str | None = None,
+    protocol: str = "tcp",
+) -> Hop:
+    """The firewall hop from the network's effective firewalls (VPC rules and firewall policies)."""
+    shown_order = order or f"{AFTER} (the default)"
+    known_types = {HIERARCHY, NETWORK, NETWORK_REGIONAL, *SYSTEM}
+    odd = [p for p in policies if p.type not in known_types and _could_apply(p, ip, port, protocol, src)]
+    if odd:
+        return unknown(
+            "firewall",
+            f"cannot prove egress to {ip}:{port}/{protocol} on {network}: "
+            + "; ".join(
+                f"{p.label} has type {p.type or 'unset'}, which gate cannot place in the evaluation order"
+                for p in odd
+            ),
+            "Set confirm: true to ask a Connectivity Test.",
+        )
+    if order not in (None, AFTER, BEFORE) and any(p.type in (NETWORK, NETWORK_REGIONAL) for p in policies):
+        return unknown(
+            "firewall",
+            f"cannot prove egress on {network}: unknown networkFirewallPolicyEnforcementOrder {order!r}",
+            "Set confirm: true to ask a Connectivity Test.",
+        )
+    verdicts: list[_Verdict] = []
+    doubts: list[str] = []
+    matched: list[str] = []
+    reached_end = True
+    for policy in _levels(policies, order or AFTER):
+        level = (
+            _vpc_level(rules, ip, port, protocol, src)
+            if policy is None
+            else _policy_level(policy, ip, port, protocol, src)
+        )
+        verdicts.extend(level.verdicts)
+        doubts.extend(level.doubts)
+        matched.extend(level.matched)
+        if not level.passes:
+            reached_end = False
+            break
+    if reached_end:
+        verdicts.append(_Verdict("allow", f"implied allow egress (priority {IMPLIED_EGRESS_PRIORITY})"))
+    listed = ", ".join(matched) or "none"
+    layered = bool(policies)
+    where = f"{network} (enforcement order {shown_order})" if layered else network
+    actions = {v.action for v in verdicts}
+    if actions == {"deny"}:
+        first = verdicts[0]
+        return broken(
+            "firewall",
+            f"egress to {ip}:{port}/{protocol} is denied by {first.by} on {where}; matching rules: {listed}",
+            f"Allow egress {protocol}:{port} to {ip} before {first.by} is reached (a higher priority, "
+            "or an earlier level of the evaluation order), or remove that deny rule.",
+        )
+    if actions == {"allow"}:
+        first = verdicts[0]
+        return ok(
+            "firewall",
+            f"egress to {ip}:{port}/{protocol} allowed by {first.by} on {where}; matching rules: {listed}",
+        )
+    why = [f"{v.by}: {v.why}" for v in verdicts if v.action == "unknown"] + doubts
+    if not layered and not any(v.action == "unknown" for v in verdicts):
+        detail = (
+            f"egress rules of {network} that may apply depend on the sender's service account or "
+            f"address: {listed}"
+        )
+    else:
+        detail = (
+            f"cannot prove egress to {ip}:{port}/{protocol} on {where}: possible verdicts "
+            f"{', '.join(sorted(actions))}; " + "; ".join(why)
+        )
+    return unknown(
+        "firewall",
+        detail,
+        "Target the rules by network tag, range or network, or set confirm: true to ask a Connectivity Test.",
+    )
+
+
+def _could_apply(policy: FirewallPolicy, ip: IPv4, port: int, protocol: str, src: Source) -> bool:
+    return any(_policy_applies(r, ip, port, protocol, src)[0] is not _Applies.NO for r in policy.rules)
 
 
 def firewall_hop(rules: Sequence[FwRule], ip: IPv4, port: int, src: Source, network: str) -> Hop:
-    decision, matched = evaluate_egress(rules, ip, port, src)
-    listed = ", ".join(f"{r.name} ({r.action} p{r.priority})" for r in matched) or "none"
-    if decision is None:
-        return unknown(
-            "firewall",
-            f"egress rules of {network} that may apply depend on the sender's service account or "
-            f"address: {listed}",
-            "Target the rules by network tag or range, or set confirm: true to ask a Connectivity Test.",
-        )
-    if decision.action == "deny":
-        return broken(
-            "firewall",
-            f"egress to {ip}:{port}/tcp is denied by firewall rule {decision.rule} "
-            f"(priority {decision.priority}) on {network}; matching rules: {listed}",
-            f"Allow egress tcp:{port} to {ip} at a higher priority (lower number) than "
-            f"{decision.rule}, or remove that deny rule.",
-        )
-    return ok(
-        "firewall",
-        f"egress to {ip}:{port}/tcp allowed by {decision.rule} (priority {decision.priority}) "
-        f"on {network}; matching rules: {listed}",
-    )
+    """The firewall hop from VPC firewall rules alone (no firewall policies)."""
+    return effective_hop(rules, ip, port, src, network)

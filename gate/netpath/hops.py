@@ -39,8 +39,6 @@ IMPLIED_EGRESS_PRIORITY = 65535
 # Peerings the producers create (names fixed by Google).
 PSA_PEERING = "servicenetworking-googleapis-com"
 REDIS_PEERING_PREFIX = "redis-peer-"
-# At most this many rules of uncertain applicability are enumerated (2**n cases).
-MAX_UNCERTAIN_RULES = 8
 
 
 class HopState(str, enum.Enum):

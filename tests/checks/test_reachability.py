@@ -182,6 +182,131 @@ def test_firewall_deny_above_the_allow(world):
     assert "allow-redis-egress (allow p1000)" in out.summary
 
 
+# -- firewall policies: effective firewalls in the network's enforcement order -------------
+
+ORG_POLICY = "organizations/123456789012"
+
+
+def policy_rule(priority: int, action: str, ranges: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    match: dict[str, Any] = {"layer4Configs": [{"ipProtocol": "tcp"}]}
+    if ranges is not None:
+        match["destIpRanges"] = ranges
+    return {"priority": priority, "action": action, "direction": "EGRESS", "match": match, **extra}
+
+
+def with_policy(
+    rules: list[dict[str, Any]], kind: str = "network", order: str | None = None, name: str = "pol"
+) -> Any:
+    def change(d):
+        policy: dict[str, Any] = {"name": name, "rules": rules}
+        if kind == "hierarchy":
+            policy.update(name="601234567890", shortName=name, parent=ORG_POLICY)
+            policy["associations"] = [{"name": "org", "attachmentTarget": ORG_POLICY}]
+        else:
+            policy["associations"] = [{"name": "a", "attachmentTarget": f"{NET}/vpc-a", "priority": 1000}]
+        if kind == "regional":
+            policy["region"] = (
+                "https://www.googleapis.com/compute/v1/projects/netra-staging/regions/us-central1"
+            )
+        if kind == "regional-elsewhere":
+            policy["region"] = (
+                "https://www.googleapis.com/compute/v1/projects/netra-staging/regions/europe-west1"
+            )
+        d["compute"].setdefault("firewallPolicies", []).append(policy)
+        if order:
+            d["compute"]["networks"][0]["networkFirewallPolicyEnforcementOrder"] = order
+
+    return change
+
+
+def both(*changes: Callable[[dict[str, Any]], None]) -> Any:
+    def change(d):
+        for c in changes:
+            c(d)
+
+    return variant(change)
+
+
+DENY_REDIS = policy_rule(100, "deny", ["10.166.204.80/29"])
+
+
+def test_network_policy_deny_after_classic_rules_loses_to_the_vpc_allow(world):
+    """AFTER_CLASSIC_FIREWALL (the default): the VPC allow rule matches first and ends it."""
+    out = attempt(world(both(with_policy([DENY_REDIS]))), REDIS)
+    assert out.status is Status.PASS, out.summary
+    assert "allowed by firewall rule allow-redis-egress" in out.evidence["hops"][4]["detail"]
+    assert "AFTER_CLASSIC_FIREWALL (the default)" in out.evidence["hops"][4]["detail"]
+
+
+def test_network_policy_deny_before_classic_rules_blocks(world):
+    out = attempt(world(both(with_policy([DENY_REDIS], order="BEFORE_CLASSIC_FIREWALL"))), REDIS)
+    assert out.status is Status.FAIL and out.evidence["broken_hop"] == "firewall"
+    assert "denied by rule 100 of network firewall policy pol" in out.summary
+    assert "BEFORE_CLASSIC_FIREWALL" in out.summary
+
+
+def test_hierarchical_policy_deny_blocks_whatever_the_order(world):
+    out = attempt(world(both(with_policy([DENY_REDIS], kind="hierarchy", name="org-baseline"))), REDIS)
+    assert out.status is Status.FAIL and out.evidence["broken_hop"] == "firewall"
+    assert "denied by rule 100 of hierarchical firewall policy org-baseline" in out.summary
+
+
+def test_hierarchical_goto_next_hands_over_to_the_next_level(world):
+    w = both(
+        with_policy([policy_rule(10, "goto_next", ["10.0.0.0/8"])], kind="hierarchy", name="org"),
+        with_policy([DENY_REDIS], order="BEFORE_CLASSIC_FIREWALL"),
+    )
+    out = attempt(world(w), REDIS)
+    assert out.status is Status.FAIL and "network firewall policy pol" in out.summary
+
+
+def test_hierarchical_rule_for_another_network_does_not_apply(world):
+    rule = policy_rule(100, "deny", ["10.166.204.80/29"], targetResources=[f"{NET}/vpc-b"])
+    out = attempt(world(both(with_policy([rule], kind="hierarchy"))), REDIS)
+    assert out.status is Status.PASS, out.summary
+
+
+def test_regional_policy_denies_in_the_revision_region_only(world):
+    sql = {"service": "backend", "sql": "db"}  # no VPC rule allows 5432: the policy decides
+    deny = policy_rule(100, "deny", ["10.107.0.0/16"])
+    out = attempt(world(both(with_policy([deny], kind="regional"))), sql)
+    assert out.status is Status.FAIL and "regional network firewall policy pol" in out.summary
+    out = attempt(world(both(with_policy([deny], kind="regional-elsewhere"))), sql)
+    assert out.status is Status.PASS, out.summary
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"targetSecureTags": [{"name": "tagValues/281484", "state": "EFFECTIVE"}]}, "secure tags"),
+        ({"targetServiceAccounts": ["runner@netra-staging.iam.gserviceaccount.com"]}, "service accounts"),
+    ],
+)
+def test_policy_rule_with_a_target_gate_cannot_map_cannot_be_proven(world, extra, words):
+    rule = policy_rule(100, "deny", ["10.166.204.80/29"], **extra)
+    out = attempt(world(both(with_policy([rule], kind="hierarchy"))), REDIS)
+    assert out.status is Status.ERROR and out.evidence["unknown_hop"] == "firewall"
+    assert "cannot prove" in out.summary and words in out.summary
+
+
+def test_ineffective_secure_tags_are_ignored_as_documented(world):
+    rule = policy_rule(
+        100, "deny", ["10.166.204.80/29"], targetSecureTags=[{"name": "tagValues/1", "state": "INEFFECTIVE"}]
+    )
+    assert attempt(world(both(with_policy([rule], kind="hierarchy"))), REDIS).status is Status.PASS
+
+
+def test_security_profile_inspection_cannot_be_proven(world):
+    rule = policy_rule(
+        100,
+        "apply_security_profile_group",
+        ["10.166.204.80/29"],
+        securityProfileGroup="//networksecurity.googleapis.com/organizations/1/locations/global/securityProfileGroups/g",
+    )
+    out = attempt(world(both(with_policy([rule], kind="hierarchy"))), REDIS)
+    assert out.status is Status.ERROR and "layer-7 inspection" in out.summary
+
+
 def test_redis_not_ready(world):
     def change(d):
         d["redis"]["instances"][0]["state"] = "MAINTENANCE"
@@ -367,12 +492,91 @@ def with_result(result: str, steps: list[dict[str, Any]] | None = None) -> Any:
     return variant(change)
 
 
+START = {"state": "START_FROM_CLOUD_RUN_REVISION", "description": "revision", "projectId": PROJECT}
+FIREWALL = {"state": "APPLY_EGRESS_FIREWALL_RULE", "description": "verify EGRESS firewall rule"}
+DELIVER = {
+    "state": "DELIVER",
+    "description": "delivered",
+    "deliver": {"target": "REDIS_INSTANCE", "ipAddress": "10.166.204.83"},
+}
+
+
 def test_confirm_reachable_passes_and_deletes_the_test(world):
-    emu = world(with_result("REACHABLE"))
+    emu = world(with_result("REACHABLE", [START, FIREWALL, DELIVER]))
     out = attempt(emu, {**REDIS, "confirm": True})
-    assert out.status is Status.PASS and "Connectivity Test REACHABLE" in out.summary
+    assert out.status is Status.PASS and "Connectivity Test REACHABLE with a complete trace" in out.summary
     assert out.evidence["connectivity_test"]["result"] == "REACHABLE"
     assert deletes(emu) == 1 and emu.state.connectivity_tests == {}
+
+
+def test_confirm_sends_the_documented_revision_uri(world):
+    emu = world(with_result("REACHABLE", [START, DELIVER]))
+    attempt(emu, {**REDIS, "confirm": True})
+    (created,) = [r for r in emu.requests if r.api == "networkmanagement" and r.method == "POST"]
+    assert created.status == 200
+    sent = emu.state.operations  # the create operation keeps the test as created
+    uris = {
+        op["response"]["source"]["cloudRunRevision"]["uri"]
+        for op in sent.values()
+        if "source" in op.get("response", {})
+    }
+    assert uris == {"projects/netra-staging/locations/us-central1/revisions/backend-00003-abc"}
+
+
+@pytest.mark.parametrize(
+    ("steps", "words"),
+    [
+        (
+            [START, {"state": "VIEWER_PERMISSION_MISSING", "description": "hidden", "projectId": "host-p"}],
+            ["VIEWER_PERMISSION_MISSING", "roles/compute.networkViewer", "host-p"],
+        ),
+        ([START, FIREWALL], ["ends in step 2 APPLY_EGRESS_FIREWALL_RULE", "not DELIVER"]),
+        ([START, {"state": "FORWARD", "description": "unknown network"}], ["FORWARD", "not DELIVER"]),
+        (
+            [
+                START,
+                {
+                    "state": "ABORT",
+                    "abort": {"cause": "PERMISSION_DENIED", "projectsMissingPermission": ["host-p"]},
+                },
+            ],
+            ["aborted", "PERMISSION_DENIED", "host-p"],
+        ),
+        (
+            [START, {"state": "DELIVER", "deliver": {"target": "INSTANCE", "ipAddress": "10.9.9.9"}}],
+            ["delivers to 10.9.9.9, not to the destination 10.166.204.83"],
+        ),
+        (None, ["no trace"]),
+    ],
+    ids=["viewer-permission-missing", "no-final-step", "forward", "abort", "elsewhere", "no-trace"],
+)
+def test_confirm_reachable_with_an_incomplete_trace_is_an_error(world, steps, words):
+    """Network Management reports REACHABLE for an analysis that stopped early: not a pass."""
+    emu = world(with_result("REACHABLE", steps))
+    out = attempt(emu, {**REDIS, "confirm": True})
+    assert out.status is Status.ERROR, out.summary
+    assert out.summary.startswith("Connectivity Test REACHABLE but not proven")
+    for w in words:
+        assert w in out.summary + out.remediation, w
+    assert deletes(emu) == 1
+
+
+def test_emulator_rejects_a_service_scoped_source_uri_like_the_real_api(world):
+    import requests
+
+    emu = world()
+    url = f"{emu.api_endpoint}/v1/projects/{PROJECT}/locations/global/connectivityTests?testId=t1"
+    bad = {
+        "source": {
+            "cloudRunRevision": {
+                "uri": f"projects/{PROJECT}/locations/{REGION}/services/backend/revisions/backend-00003-abc"
+            }
+        },
+        "destination": {"ipAddress": "10.166.204.83", "port": 6379},
+    }
+    r = requests.post(url, json=bad, timeout=5)
+    assert r.status_code == 400 and r.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert "projects/{project}/locations/{location}/revisions/{revision}" in r.json()["error"]["message"]
 
 
 def test_confirm_unreachable_fails_with_the_drop_cause(world):
@@ -415,13 +619,14 @@ def test_confirm_is_skipped_when_a_hop_is_already_broken(world):
 
 def test_compute_403_is_an_error_naming_the_permission(world):
     emu = world()
-    emu.add_fault(Fault(api="compute", path="firewalls", status=403))
+    emu.add_fault(Fault(api="compute", path="getEffectiveFirewalls", status=403))
     cloud = Cloud(Connection(emulator_host=emu.api_host), PROJECT, REGION)
     policy = Policy(PROJECT, REGION, (CheckSpec("reach", "network.reachability", REDIS),))
     report = Engine(policy, RunContext(PROJECT, REGION, cloud=cloud), EngineOptions(deadline=20)).execute()
     result = report.result("reach")
     assert result.status is Status.ERROR
-    assert "compute.firewalls.list" in result.summary and "compute.firewalls.list" in result.remediation
+    perm = "compute.networks.getRegionEffectiveFirewalls"
+    assert perm in result.summary and perm in result.remediation
 
 
 def test_redis_not_found_fails_naming_it(world):

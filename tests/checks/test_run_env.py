@@ -236,3 +236,39 @@ def test_semantic_errors_bad_regex() -> None:
 def test_project_is_named_in_secret_remediation() -> None:
     o = check(edited("s12-healthy", _secret_version("1")))
     assert f"--project {PROJECT}" in o.remediation
+
+
+def _rev(*containers: Any) -> Any:
+    from gate.gcp.facts_run import Revision
+
+    return Revision(
+        name="projects/p/locations/r/services/x/revisions/x-00001-abc",
+        service="x",
+        generation=1,
+        create_time=None,
+        reconciling=False,
+        conditions=(),
+        containers=tuple(containers),
+        vpc_access=None,
+        cloudsql_instances=(),
+        service_account=None,
+        log_uri=None,
+    )
+
+
+def _c(name: str, ports: bool) -> Any:
+    from gate.gcp.facts_run import Container, ContainerPort
+
+    return Container(name, f"img/{name}", (), (ContainerPort("http1", 8080),) if ports else ())
+
+
+def test_ingress_container_is_the_one_declaring_ports_wherever_listed() -> None:
+    from gate.checks.target import choose_container
+    from gate.errors import MissingFactError
+
+    assert choose_container(_rev(_c("side", False), _c("app", True)), None)[0].name == "app"
+    assert choose_container(_rev(_c("only", False)), None)[0].name == "only"
+    assert choose_container(_rev(_c("side", False), _c("app", True)), "side")[0].name == "side"
+    for bad in (_rev(_c("a", False), _c("b", False)), _rev(_c("a", True), _c("b", True))):
+        with pytest.raises(MissingFactError, match="cannot tell the ingress container"):
+            choose_container(bad, None)

@@ -47,11 +47,70 @@ def test_s2_fails_too() -> None:
 def test_still_reconciling_is_a_non_final_fail() -> None:
     def edit(d: dict[str, Any]) -> None:
         s = service(d)
+        s["generation"], s["observedGeneration"], s["reconciling"] = "5", "4", True
+        s["terminalCondition"] = {"type": "Ready", "state": "CONDITION_RECONCILING"}
+
+    o = check(edited("s12-healthy", edit))
+    assert o.status is Status.FAIL and not o.final
+    assert o.summary == "service still reconciling (reconciling): observedGeneration 4, generation 5"
+    assert o.evidence["reconciling"] is True
+
+
+def test_pending_terminal_condition_is_polled_too() -> None:
+    def edit(d: dict[str, Any]) -> None:
+        s = service(d)
+        s["generation"], s["observedGeneration"] = "5", "4"
+        s["terminalCondition"] = {"type": "Ready", "state": "CONDITION_PENDING"}
+
+    o = check(edited("s12-healthy", edit))
+    assert o.status is Status.FAIL and not o.final
+    assert "(terminalCondition CONDITION_PENDING)" in o.summary
+
+
+def test_generation_lag_without_reconciliation_is_polled_and_says_so() -> None:
+    def edit(d: dict[str, Any]) -> None:
+        s = service(d)
         s["generation"], s["observedGeneration"] = "5", "4"
 
     o = check(edited("s12-healthy", edit))
     assert o.status is Status.FAIL and not o.final
-    assert o.summary == "service still reconciling: observedGeneration 4 < generation 5"
+    assert o.summary == (
+        "service has not observed generation 5 yet (observedGeneration 4) and reports no "
+        "reconciliation in progress"
+    )
+
+
+def test_s1_failed_reconciliation_is_final_at_once_and_quotes_the_terminal_condition() -> None:
+    """S1 as Cloud Run reports it: observedGeneration and traffic stay on the last serving
+    revision (generation 41, 00042-xq7), terminalCondition FAILED. Waiting cannot help."""
+    o = check(world("s1-worker-boot-failure"))
+    assert o.status is Status.FAIL and o.final
+    assert o.evidence["observed_generation"] == 41 and o.evidence["generation"] == 42
+    assert o.evidence["terminal_condition"]["state"] == "CONDITION_FAILED"
+    assert "the service's reconciliation failed (terminalCondition Ready CONDITION_FAILED" in o.summary
+
+
+def test_terminal_failure_without_a_failed_revision_is_final_quoting_reason_and_message() -> None:
+    """The revision is fine but the service could not reconcile (e.g. a traffic target):
+    terminalCondition FAILED with a reason is a final FAIL quoting it, not a wait."""
+
+    def edit(d: dict[str, Any]) -> None:
+        s = service(d)
+        s["generation"], s["observedGeneration"] = "43", "42"
+        s["terminalCondition"] = {
+            "type": "Ready",
+            "state": "CONDITION_FAILED",
+            "reason": "REVISION_FAILED",
+            "message": "Traffic target netra-backend-staging-00099-zzz does not exist.",
+        }
+
+    o = check(edited("s12-healthy", edit))
+    assert o.status is Status.FAIL and o.final
+    assert o.summary == (
+        "service netra-backend-staging failed to reconcile generation 43 (observedGeneration 42): "
+        "terminalCondition Ready: REVISION_FAILED: Traffic target netra-backend-staging-00099-zzz "
+        "does not exist."
+    )
 
 
 def test_revision_not_ready_yet_is_polled() -> None:

@@ -105,7 +105,73 @@ def test_not_runnable_is_polled_while_in_maintenance() -> None:
 
     o = check(edited("s12-healthy", edit))
     assert o.status is Status.FAIL and not o.final
-    assert o.summary == "Cloud SQL instance staging-shared-postgres is MAINTENANCE, not RUNNABLE"
+    assert o.summary == (
+        "Cloud SQL instance staging-shared-postgres is not serving: MAINTENANCE, not RUNNABLE: "
+        "the instance is down for maintenance"
+    )
+
+
+def _state(state: str, activation: str | None = "ALWAYS") -> Any:
+    def edit(d: dict[str, Any]) -> None:
+        inst = d["sqladmin"]["instances"][0]
+        inst["state"] = state
+        if activation is None:
+            inst["settings"].pop("activationPolicy", None)
+        else:
+            inst["settings"]["activationPolicy"] = activation
+
+    return edit
+
+
+def test_stopped_instance_is_a_final_fail_naming_activation_policy_and_the_fix() -> None:
+    """RUNNABLE is documented as "running, or has been stopped by owner": NEVER means off."""
+    o = check(edited("s12-healthy", _state("RUNNABLE", "NEVER")))
+    assert o.status is Status.FAIL and o.final
+    assert "settings.activationPolicy NEVER" in o.summary and "stopped" in o.summary
+    assert (
+        "gcloud sql instances patch staging-shared-postgres --project netra-staging "
+        "--activation-policy=ALWAYS"
+    ) in o.remediation
+    assert o.evidence["activation_policy"] == "NEVER"
+
+
+@pytest.mark.parametrize("activation", ["ON_DEMAND", None])
+def test_on_demand_or_absent_activation_policy_cannot_be_proven(activation: str | None) -> None:
+    o = check(edited("s12-healthy", _state("RUNNABLE", activation)))
+    assert o.status is Status.ERROR, o.summary
+    assert "activationPolicy" in o.summary
+
+
+# Every DatabaseInstance.state of the sqladmin v1beta4 discovery document, decided explicitly.
+@pytest.mark.parametrize(
+    ("state", "final"),
+    [
+        ("PENDING_CREATE", False),
+        ("MAINTENANCE", False),
+        ("ONLINE_MAINTENANCE", False),
+        ("REPAIRING", False),
+        ("SUSPENDED", True),
+        ("FAILED", True),
+        ("PENDING_DELETE", True),
+    ],
+)
+def test_every_state_but_runnable_is_not_serving(state: str, final: bool) -> None:
+    o = check(edited("s12-healthy", _state(state)))
+    assert o.status is Status.FAIL and o.final is final, o.summary
+    assert f"not serving: {state}, not RUNNABLE" in o.summary
+
+
+def test_unspecified_state_is_an_error() -> None:
+    o = check(edited("s12-healthy", _state("SQL_INSTANCE_STATE_UNSPECIFIED")))
+    assert o.status is Status.ERROR
+
+
+def test_judge_fails_closed_on_values_it_does_not_know() -> None:
+    from gate.checks.sql_state import Serving, judge
+
+    assert judge("db", "p", "HIBERNATING", "ALWAYS").serving is Serving.UNKNOWN
+    assert judge("db", "p", "RUNNABLE", "SOMETIMES").serving is Serving.UNKNOWN
+    assert judge("db", "p", "RUNNABLE", "ALWAYS").serving is Serving.YES
 
 
 def _no_volume(host: str) -> Any:

@@ -147,6 +147,7 @@ BASE: dict[str, Any] = {
                 "settings": {
                     "tier": "db-g1-small",
                     "availabilityType": "ZONAL",
+                    "activationPolicy": "ALWAYS",
                     "ipConfiguration": {
                         "ipv4Enabled": False,
                         "privateNetwork": f"projects/{PROJECT}/global/networks/staging-vpc",

@@ -44,6 +44,7 @@ def test_sql_instance_facts_by_any_name(cloud, emu):
         "ZONAL",
         "POSTGRES_15",
     )
+    assert i.activation_policy == "ALWAYS"
     assert i.address("PRIVATE") == "10.20.0.3" and i.address("PRIMARY") is None
     assert i.private_network == f"projects/{PROJECT}/global/networks/staging-vpc" and not i.ipv4_enabled
     assert (i.region, i.gce_zone) == (REGION, "us-central1-c")

@@ -109,7 +109,8 @@ def test_an_empty_page_with_a_token_is_followed(cloud, emu):
 REACH = {
     "results": [
         {
-            "source": {"cloudRunRevision": {"uri": REVISION}},
+            # Endpoint.cloudRunRevision.uri has the documented revision-scoped form.
+            "source": {"cloudRunRevision": {"uri": f"{LOC}/revisions/netra-backend-staging-00042-abc"}},
             "destination": {"ipAddress": "10.166.204.83", "port": 6379},
             "reachabilityDetails": {
                 "result": "UNREACHABLE",

@@ -77,11 +77,14 @@ NEEDED_FIELDS: Mapping[str, tuple[str, ...]] = {
     "logging": ("timestamp", "receiveTimestamp"),
     "vpcaccess": ("ipCidrRange",),
     "redis": ("host",),
-    "compute": ("direction",),
+    "compute": ("selfLink",),  # networks.get
     "networkmanagement": ("reachabilityDetails",),
 }
-# APIs gate reads lists from (an empty page with a token only means something there).
+# APIs gate reads lists from (an empty page with a token only means something there), and the
+# checks that read a list (the firewall hop reads effective firewalls, not a list; the Cloud
+# SQL path lists the private services ranges).
 LIST_APIS = ("logging", "compute")
+LIST_READS: Mapping[str, tuple[str, ...]] = {"logging": (BOOT,), "compute": (TO_SQL,)}
 
 # What a 403 must name: the permission gate's identity lacks.
 PERMISSION: Mapping[str, str] = {
@@ -125,7 +128,11 @@ KINDS: Mapping[str, tuple[dict[str, Any], Status | None, tuple[str, ...]]] = {
     "reset-persistent": ({"reset": True}, Status.ERROR, ("Connection reset by peer",)),
     "malformed-json": ({"malformed": True}, Status.ERROR, ("malformed response|Failed to load JSON",)),
     "missing-field": ({}, Status.ERROR, ("no data: ",)),  # drop= filled per API
-    "empty-page-forever": ({"empty_page": True}, Status.ERROR, ("repeated a page token|no log entries",)),
+    "empty-page-forever": (
+        {"empty_page": True},
+        Status.ERROR,
+        ("repeated a page token|no log entries|more than 50 pages|after 50 pages",),
+    ),
     "empty-page-once": ({"empty_page": True, "times": 1}, None, ()),
 }
 
@@ -170,7 +177,7 @@ def _case(world: str, api: str, kind: str, fault: Fault | None = None) -> Case:
         fault = Fault(api=api, **kwargs)
     expected: dict[str, Status] = dict(_truth(world))
     if status is not None:
-        for cid in READS[api]:
+        for cid in LIST_READS[api] if kind.startswith("empty-page") else READS[api]:
             expected[cid] = status
         for cid in SKIPPED_WHEN.get(api, ()):
             expected[cid] = Status.SKIP
@@ -193,17 +200,17 @@ def _cases() -> list[Case]:
     # A transient fault ends in the TRUE verdict, here a failure (S7: db-g1-small).
     for api in APIS:
         out.append(_case("s7-database-underprovisioned", api, "429x2-then-ok"))
-    # Path-scoped: the list call the network check makes, with its own permission.
-    fw = Fault(api="compute", path="/firewalls$", status=403)
+    # Path-scoped: the effective-firewalls call of the firewall hop, with its own permission.
+    fw = Fault(api="compute", path="/getEffectiveFirewalls$", status=403)
     out.append(
         Case(
             "s12-healthy",
             "compute",
-            "403-firewalls-list",
+            "403-effective-firewalls",
             fw,
             _case("s12-healthy", "compute", "403").expected,
             3,
-            ("compute.firewalls.list",),
+            ("compute.networks.getRegionEffectiveFirewalls",),
         )
     )
     return out

@@ -209,3 +209,48 @@ def test_evidence_into_a_used_directory_is_refused_before_running(tmp_path: Path
         "check", "--policy", str(policy), "--world", str(WORLDS / "s12-healthy.yaml"), "--evidence", str(used)
     )
     assert r.returncode == 2 and "--evidence" in r.stderr and r.stdout == ""
+
+
+def test_replay_rebuilds_firewall_policies_from_effective_firewalls(tmp_path: Path) -> None:
+    """The firewall hop reads getEffectiveFirewalls; replay turns the recorded answer back into
+    the world's VPC rules and firewall policies, so a policy's deny is recomputed, not re-read."""
+    import yaml
+
+    data = yaml.safe_load((WORLDS / "s12-healthy.yaml").read_text())
+    data["compute"]["firewallPolicies"] = [
+        {
+            "name": "601234567890",
+            "shortName": "org-data-guard",
+            "parent": "organizations/123456789012",
+            "associations": [{"name": "org", "attachmentTarget": "organizations/123456789012"}],
+            "rules": [
+                {
+                    "priority": 100,
+                    "action": "deny",
+                    "direction": "EGRESS",
+                    "match": {"destIpRanges": ["10.107.0.0/16"], "layer4Configs": [{"ipProtocol": "all"}]},
+                }
+            ],
+        }
+    ]
+    world = tmp_path / "world.yaml"
+    world.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "apiVersion: gate/v1\nproject: netra-staging\nregion: us-central1\nchecks:\n"
+        "  - {id: to-sql, type: network.reachability, with: {service: netra-backend-staging, "
+        "sql: staging-shared-postgres}}\n"
+        "  - {id: to-redis, type: network.reachability, with: {service: netra-backend-staging, "
+        "redis: staging-redis-f1adc35c}}\n",
+        encoding="utf-8",
+    )
+    bundle = tmp_path / "bundle"
+    r = gate("check", "--policy", str(policy), "--world", str(world), "--no-fail-fast", "-f", "json",
+             "--evidence", str(bundle), env=clean_env())  # fmt: skip
+    assert r.returncode == 1, r.stderr
+    result = replay(bundle)
+    assert result.agree, [x for x in result.rows if not x.agrees]
+    assert {x.check_id: x.replayed for x in result.rows} == {"to-sql": "FAIL", "to-redis": "PASS"}
+    rebuilt = json.loads(result.world)
+    # The regional answer names a policy by displayName (it has no shortName field).
+    assert [p.get("displayName") for p in rebuilt["compute"]["firewallPolicies"]] == ["org-data-guard"]

@@ -191,3 +191,111 @@ def test_peering_states():
 def test_a_broken_hop_after_an_unknown_one_still_breaks_the_path():
     hops = [np.ok("a", ""), np.unknown("b", ""), np.broken("c", "")]
     assert np.first_broken(hops) is hops[2] and np.first_unknown(hops) is hops[1]
+
+
+# -- effective firewalls: policies in the enforcement order ---------------------------------
+
+
+def prule(priority: int, action: str, **kw: object) -> nfw.PolicyRule:
+    kw.setdefault("layer4", (("tcp", ()),))
+    kw.setdefault("direction", "EGRESS")
+    return nfw.PolicyRule(priority=priority, action=action, **kw)  # type: ignore[arg-type]
+
+
+def pol(type_: str, *rules: nfw.PolicyRule, name: str = "p", priority: int = 1000) -> nfw.FirewallPolicy:
+    return nfw.FirewallPolicy(name=name, type=type_, rules=rules, priority=priority)
+
+
+def effective(rules=(), policies=(), order=None):
+    return nfw.effective_hop(list(rules), REDIS, 6379, CONNECTOR, "vpc-a", list(policies), order)
+
+
+ALLOW_VPC = rule("allow-redis", priority=1000)
+
+
+@pytest.mark.parametrize(
+    ("order", "state"),
+    [
+        (None, HopState.OK),
+        ("AFTER_CLASSIC_FIREWALL", HopState.OK),
+        ("BEFORE_CLASSIC_FIREWALL", HopState.BROKEN),
+    ],
+)
+def test_enforcement_order_decides_between_vpc_rules_and_network_policies(order, state):
+    hop = effective([ALLOW_VPC], [pol("NETWORK", prule(1, "deny"))], order)
+    assert hop.state is state, hop.detail
+
+
+def test_hierarchical_and_system_policies_come_first_in_either_order():
+    for order in (None, "BEFORE_CLASSIC_FIREWALL"):
+        for kind in ("HIERARCHY", "SYSTEM_REGIONAL"):
+            assert effective([ALLOW_VPC], [pol(kind, prule(1, "deny"))], order).state is HopState.BROKEN
+
+
+def test_goto_next_and_no_match_pass_to_the_next_level():
+    hier = pol("HIERARCHY", prule(1, "goto_next"), prule(2, "deny"))  # goto_next wins: lower number
+    assert effective([], [hier]).state is HopState.OK  # then the implied allow
+    elsewhere = pol("HIERARCHY", prule(1, "deny", dest_ranges=("192.168.0.0/16",)))
+    assert effective([rule("deny-vpc", "deny", 5)], [elsewhere]).state is HopState.BROKEN
+
+
+def test_global_before_regional_network_policy():
+    hop = effective(
+        [],
+        [pol("NETWORK_REGIONAL", prule(1, "deny"), name="r"), pol("NETWORK", prule(9, "allow"), name="g")],
+        "BEFORE_CLASSIC_FIREWALL",
+    )
+    assert hop.state is HopState.OK and "network firewall policy g" in hop.detail
+
+
+@pytest.mark.parametrize(
+    "doubt",
+    [
+        {"target_secure_tags": (("tagValues/1", "EFFECTIVE"),)},
+        {"target_service_accounts": ("sa@p.iam.gserviceaccount.com",)},
+        {"other_dest": ("destFqdns",), "dest_ranges": ("192.168.0.0/16",)},
+        {"other_src": ("srcAddressGroups",)},
+        {"other_targets": ("forwarding rules (fr)",)},
+        {"layer4": ()},
+    ],
+)
+def test_a_deny_that_may_apply_makes_the_hop_unknown(doubt):
+    hop = effective([], [pol("HIERARCHY", prule(1, "deny", **doubt))])
+    assert hop.state is HopState.UNKNOWN and "cannot prove" in hop.detail
+
+
+def test_a_doubtful_rule_that_cannot_change_the_verdict_is_ignored():
+    sure = prule(1, "deny")
+    maybe = prule(2, "allow", target_service_accounts=("sa@p.iam.gserviceaccount.com",))
+    assert effective([], [pol("HIERARCHY", sure, maybe)]).state is HopState.BROKEN
+
+
+@pytest.mark.parametrize(
+    ("kw", "state"),
+    [
+        ({"disabled": True}, HopState.OK),
+        ({"direction": "INGRESS"}, HopState.OK),
+        ({"target_type": "INTERNAL_MANAGED_LB"}, HopState.OK),
+        ({"targets_network": False}, HopState.OK),
+        ({"targets_network": True}, HopState.BROKEN),
+        ({"dest_network_type": "INTERNET"}, HopState.OK),  # a private destination is not internet
+        ({"dest_network_type": "NON_INTERNET"}, HopState.BROKEN),
+        ({"layer4": (("udp", ()),)}, HopState.OK),
+        ({"src_ranges": ("10.1.0.0/16",)}, HopState.BROKEN),
+        ({"src_ranges": ("10.9.0.0/16",)}, HopState.OK),
+    ],
+)
+def test_policy_rule_applicability(kw, state):
+    assert effective([], [pol("HIERARCHY", prule(1, "deny", **kw))]).state is state
+
+
+@pytest.mark.parametrize("action", ["apply_security_profile_group", "mirror"])
+def test_actions_gate_cannot_interpret_are_unknown(action):
+    hop = effective([], [pol("NETWORK", prule(1, action))])
+    assert hop.state is HopState.UNKNOWN
+
+
+def test_unknown_policy_type_or_order_is_unknown():
+    assert effective([], [pol("SOMETHING_NEW", prule(1, "allow"))]).state is HopState.UNKNOWN
+    assert effective([], [pol("NETWORK", prule(1, "allow"))], "SIDEWAYS").state is HopState.UNKNOWN
+    assert effective([], [], "SIDEWAYS").state is HopState.OK  # no network policy: order is moot

@@ -140,3 +140,45 @@ def test_a_failing_list_stops_the_snapshot_naming_the_permission(tmp_path: Path)
         )  # fmt: skip
     assert r.returncode == 3 and "redis.instances.list" in r.stderr
     assert not (tmp_path / "w.yaml").exists()
+
+
+def _with_firewall_policies() -> dict[str, Any]:
+    """s12 with a network firewall policy that denies Redis, evaluated before the VPC rules."""
+    data: dict[str, Any] = copy.deepcopy(yaml.safe_load((WORLDS / "s12-healthy.yaml").read_text()))
+    net = "https://www.googleapis.com/compute/v1/projects/netra-staging/global/networks/staging-vpc"
+    data["compute"]["networks"][0]["networkFirewallPolicyEnforcementOrder"] = "BEFORE_CLASSIC_FIREWALL"
+    data["compute"]["firewallPolicies"] = [
+        {
+            "name": "staging-egress",
+            "associations": [{"name": "staging", "attachmentTarget": net, "priority": 1000}],
+            "rules": [
+                {
+                    "priority": 100,
+                    "action": "deny",
+                    "direction": "EGRESS",
+                    "match": {"destIpRanges": ["10.166.204.80/29"], "layer4Configs": [{"ipProtocol": "tcp"}]},
+                }
+            ],
+        }
+    ]
+    return data
+
+
+def test_snapshot_keeps_the_firewall_policies_that_decide_a_path(tmp_path: Path) -> None:
+    world = tmp_path / "policies.yaml"
+    world.write_text(yaml.safe_dump(_with_firewall_policies(), sort_keys=False))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    out = tmp_path / "snapshot.yaml"
+    with Emulator(load_world(str(world))) as emu:
+        r = gate_cli(
+            "snapshot", "-p", "netra-staging", "-r", "us-central1", "-o", str(out),
+            env=clean_env({"GATE_EMULATOR_HOST": emu.api_host}),
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr
+    snap = yaml.safe_load(out.read_text())
+    assert [p["name"] for p in snap["compute"]["firewallPolicies"]] == ["staging-egress"]
+    before = gate.run(policy, world=world, fail_fast=False)
+    after = gate.run(policy, world=out, fail_fast=False)
+    assert dict(statuses(before))["reaches-redis"] == "FAIL"
+    assert statuses(after) == statuses(before)

@@ -1,4 +1,7 @@
-"""Compute Engine API v1: networks, subnetworks, firewalls, routes, global addresses.
+"""Compute Engine API v1: networks, subnetworks, firewalls, routes, global addresses, and the
+effective firewalls of a network (``networks.getEffectiveFirewalls``,
+``regionNetworkFirewallPolicies.getEffectiveFirewalls``) computed from the world's VPC firewall
+rules and ``firewallPolicies``.
 
 Compute answers lists as ``{kind, id, items, selfLink, nextPageToken}``,
 pages with ``maxResults``, and keeps odd JSON names such as ``IPProtocol``
@@ -155,7 +158,117 @@ def _subnetworks() -> list[Route]:
     ]
 
 
+def _ref(ref: Any, default_project: str) -> tuple[str, str]:
+    """(project, name) of a network URL, ``projects/P/global/networks/N`` or a bare name."""
+    text = str(ref or "")
+    m = re.search(r"(?:^|/)projects/([^/]+)/", text)
+    return (m.group(1) if m else default_project), _last(text)
+
+
+def _network(state: State, project: str, ref: str) -> dict[str, Any]:
+    want = _ref(ref, project)
+    for n in state.items("compute", "networks"):
+        if n.get("name") == want[1] and state.same_project(want[0], _project_of(state, n)):
+            return n
+    raise _not_found(f"projects/{want[0]}/global/networks/{want[1]}")
+
+
+def policy_type(policy: dict[str, Any]) -> str:
+    """A world's FirewallPolicy as getEffectiveFirewalls types it: parent = hierarchical
+    (organizations/N, folders/N), region = regional network policy, else global network policy."""
+    if policy.get("parent"):
+        return "HIERARCHY"
+    return "NETWORK_REGIONAL" if policy.get("region") else "NETWORK"
+
+
+def _effective(state: State, project: str, network: dict[str, Any], region: str | None) -> dict[str, Any]:
+    here = (_project_of(state, network), str(network.get("name")))
+
+    def attached(p: dict[str, Any]) -> tuple[bool, int]:
+        for a in p.get("associations") or []:
+            target = str(a.get("attachmentTarget", ""))
+            if policy_type(p) == "HIERARCHY":
+                # The world is one project inside the organization: an association to the
+                # organization or any folder applies to its networks.
+                if target.startswith(("organizations/", "folders/")):
+                    return True, 0
+            else:
+                p_, n_ = _ref(target, here[0])
+                if n_ == here[1] and state.same_project(p_, here[0]):
+                    return True, int(a.get("priority", 0) or 0)
+        return False, 0
+
+    policies: list[dict[str, Any]] = []
+    hierarchy: list[tuple[int, dict[str, Any]]] = []
+    for p in state.items("compute", "firewallPolicies"):
+        kind = policy_type(p)
+        if kind == "NETWORK_REGIONAL" and (region is None or _last(p.get("region")) != region):
+            continue
+        on, priority = attached(p)
+        if not on:
+            continue
+        entry: dict[str, Any] = {"name": p.get("name"), "type": kind, "rules": p.get("rules") or []}
+        # The global answer has shortName and (deprecated) displayName; the regional answer's
+        # policy entries have no shortName field, only displayName.
+        display = p.get("displayName") or p.get("shortName")
+        if display:
+            entry["displayName"] = display
+        if region is None and p.get("shortName"):
+            entry["shortName"] = p["shortName"]
+        if kind == "HIERARCHY":
+            # Listed from the organization down (folders in world order).
+            top = 0 if str(p.get("parent", "")).startswith("organizations/") else 1
+            hierarchy.append((top, entry))
+        else:
+            entry["priority"] = priority
+            policies.append(entry)
+    ordered = [e for _, e in sorted(hierarchy, key=lambda x: x[0])] + policies
+    firewalls = [
+        f
+        for f in state.items("compute", "firewalls")
+        if _ref(f.get("network"), _project_of(state, f)) == here
+        or (
+            _last(f.get("network")) == here[1]
+            and state.same_project(_ref(f.get("network"), here[0])[0], here[0])
+        )
+    ]
+    body: dict[str, Any] = {}
+    if firewalls:
+        body["firewalls"] = firewalls
+    if ordered:
+        body["firewallPolicys"] = ordered
+    return body
+
+
+@route(
+    "compute",
+    "GET",
+    "/compute/v1/projects/{project}/global/networks/{network}/getEffectiveFirewalls",
+    "compute.networks.getEffectiveFirewalls",
+)
+def network_effective_firewalls(state: State, req: Request, project: str, network: str) -> Response:
+    return Response(200, _effective(state, project, _network(state, project, network), None))
+
+
+@route(
+    "compute",
+    "GET",
+    "/compute/v1/projects/{project}/regions/{region}/firewallPolicies/getEffectiveFirewalls",
+    "compute.networks.getRegionEffectiveFirewalls",
+)
+def region_effective_firewalls(state: State, req: Request, project: str, region: str) -> Response:
+    ref = req.arg("network")
+    if not ref:
+        msg = "Invalid value for field 'network': ''. Must be a network reference."
+        raise ApiFailure(
+            400, msg, errors=[{"message": msg, "domain": "global", "reason": "invalid"}], with_status=False
+        )
+    return Response(200, _effective(state, project, _network(state, project, ref), region))
+
+
 ROUTES = [
+    network_effective_firewalls,
+    region_effective_firewalls,
     *_global("networks", "networkList"),
     *_subnetworks(),
     *_global("firewalls", "firewallList"),

@@ -9,6 +9,7 @@ REACHABLE. Creation finishes at once (``done: true``) so runs stay fast.
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from typing import Any
 
@@ -17,6 +18,22 @@ from gate.emulator.wire import ApiFailure, Request, Response, paginate
 
 _PARENT = "/v1/projects/{project}/locations/global"
 _NS = "type.googleapis.com/google.cloud.networkmanagement.v1"
+# CloudRunRevisionEndpoint.uri: "projects/{project}/locations/{location}/revisions/{revision}".
+REVISION_URI = re.compile(r"^projects/[^/]+/locations/[^/]+/revisions/[^/]+$")
+
+
+def revision_uri_problem(endpoint: Any) -> str:
+    """Why an Endpoint's cloudRunRevision.uri is malformed ("" when it is fine or absent)."""
+    run = endpoint.get("cloudRunRevision") if isinstance(endpoint, dict) else None
+    if not isinstance(run, dict) or "uri" not in run:
+        return ""
+    uri = str(run["uri"])
+    if REVISION_URI.match(uri):
+        return ""
+    return (
+        f"Invalid Cloud Run revision URI '{uri}': expected "
+        "projects/{project}/locations/{location}/revisions/{revision}."
+    )
 
 
 def _matches(want: dict[str, Any] | None, got: dict[str, Any] | None) -> bool:
@@ -79,6 +96,10 @@ def create_test(state: State, req: Request, project: str) -> Response:
     _check_body(body)
     if not body.get("destination"):
         raise ApiFailure(400, "destination is required.")
+    for end in ("source", "destination"):
+        problem = revision_uri_problem(body.get(end))
+        if problem:
+            raise ApiFailure(400, f"{end}: {problem}")
     name = f"projects/{project}/locations/global/connectivityTests/{test_id}"
     with state.lock:
         if name in state.connectivity_tests:

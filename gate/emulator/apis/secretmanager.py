@@ -2,7 +2,10 @@
 
 ``versions/latest`` resolves to the most recently created version whatever
 its state, as the real API documents (a DISABLED latest is still "latest";
-accessing it would fail with FAILED_PRECONDITION).
+accessing it would fail with FAILED_PRECONDITION). ``versions/{alias}``
+resolves through the secret's ``versionAliases`` ("Access by alias is only
+supported on GetSecretVersion and AccessSecretVersion"), answering with the
+version's own numbered name.
 """
 
 from __future__ import annotations
@@ -51,8 +54,11 @@ def list_secrets(state: State, req: Request, project: str) -> Response:
 
 @route("secretmanager", "GET", _SECRET + "/versions/{version}", "secretmanager.versions.get")
 def get_version(state: State, req: Request, project: str, secret: str, version: str) -> Response:
-    _secret(state, project, secret)
+    meta = _secret(state, project, secret)
     versions = _versions(state, project, secret)
+    aliases = meta.get("versionAliases") or {}
+    if version != "latest" and not version.isdigit() and version in aliases:
+        version = str(aliases[version])
     if version == "latest":
         if versions:
             return Response(200, versions[0])

@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from gate.gcp.transport.call import call
+from gate.gcp.transport.call import Throttle, call
 from gate.gcp.transport.connection import Connection, resolve_credentials
 from gate.gcp.transport.memo import Memo
 
@@ -44,6 +44,10 @@ CLIENTS: dict[str, tuple[str, str]] = {
     "compute.networks": ("google.cloud.compute_v1", "NetworksClient"),
     "compute.subnetworks": ("google.cloud.compute_v1", "SubnetworksClient"),
     "compute.firewalls": ("google.cloud.compute_v1", "FirewallsClient"),
+    "compute.regionNetworkFirewallPolicies": (
+        "google.cloud.compute_v1",
+        "RegionNetworkFirewallPoliciesClient",
+    ),
     "compute.routes": ("google.cloud.compute_v1", "RoutesClient"),
     "compute.addresses": ("google.cloud.compute_v1", "GlobalAddressesClient"),
     "secretmanager": ("google.cloud.secretmanager_v1", "SecretManagerServiceClient"),
@@ -94,6 +98,7 @@ class Transport:
         # on one client would open and discard connections (and log warnings).
         self.pool_size = max(10, concurrency)
         self.stats = CallStats()
+        self.throttle = Throttle()  # a 429 holds back the run's other requests to that API
         self._memo = Memo()
         self._lock = threading.Lock()
         self._api_locks: dict[str, threading.Lock] = {}
@@ -200,6 +205,7 @@ class Transport:
             resource=resource,
             permission=permission,
             on_send=lambda: self.stats.record(api, method, identity or resource),
+            throttle=self.throttle,
         )
 
     def fetch(self, key: Hashable, fn: Callable[[float], T], *, deadline: float, fresh: bool = False) -> T:
