@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -35,7 +36,8 @@ def test_parse(text: str, seconds: float) -> None:
 def test_parse_refuses_what_is_not_a_duration(text: str) -> None:
     with pytest.raises(ValueError) as e:
         durations.parse(text)
-    assert str(e.value) == f'expected a duration like "10s", got {text!r}'
+    hint = f' (give a unit: "{text}s")' if text == "10" else ""  # a bare number: the likely fix
+    assert str(e.value) == f'expected a duration like "10s", got {json.dumps(text)}{hint}'
 
 
 def test_the_schema_pattern_accepts_exactly_what_parse_accepts() -> None:

@@ -111,7 +111,7 @@ def test_persistent_503_stops_at_the_deadline_and_says_why(cloud, emu):
     assert e.value.code == 503 and e.value.status == "UNAVAILABLE"
     n = len(sent(emu, "run"))
     assert 2 <= n <= 3, n
-    assert f"gave up after {n} attempts" in str(e.value)
+    assert f"gave up after {n} requests" in str(e.value)
     assert "would pass the check's deadline" in str(e.value)
 
 
@@ -124,7 +124,7 @@ def test_the_attempt_cap_bounds_requests_for_one_resource(cloud, emu, monkeypatc
     with pytest.raises(ApiError) as e:
         cloud.run.service("netra-backend-staging", deadline=soon(60))
     assert len(sent(emu, "run")) == call_module.MAX_ATTEMPTS == 5
-    assert "gave up after 5 attempts: the attempt cap (5) is reached" in str(e.value)
+    assert "gave up after 5 requests: the cap of 5 requests per resource is reached" in str(e.value)
 
 
 def test_retry_info_delay_past_the_deadline_is_not_retried(cloud, emu):
@@ -132,7 +132,7 @@ def test_retry_info_delay_past_the_deadline_is_not_retried(cloud, emu):
     with pytest.raises(ApiError) as e:
         cloud.run.service("netra-backend-staging", deadline=soon(5))
     assert len(sent(emu, "run")) == 1
-    assert "gave up after 1 attempt: the API asked to wait 30.0s (RetryInfo)" in str(e.value)
+    assert "gave up after 1 request: the API asked to wait 30.0s (RetryInfo)" in str(e.value)
 
 
 def test_retry_info_delay_is_a_floor_on_the_wait(cloud, emu):

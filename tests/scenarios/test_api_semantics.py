@@ -355,7 +355,7 @@ WRONG = {
     "sidecar-first-broken+retry-discipline": Case(
         [ENV, {**SQL, "timeout": "6s"}],
         {"env": "FAIL", "sql": "ERROR"},
-        {"env": ["POSTGRES_HOST is not set", "backend-1"], "sql": ["gave up after", "attempts:"]},
+        {"env": ["POSTGRES_HOST is not set", "backend-1"], "sql": ["gave up after", "requests:"]},
         (sidecar_with_the_env_first_and_ingress_missing_postgres, persistent_500),
     ),
     "sidecar-first-sql-env": Case(

@@ -117,7 +117,7 @@ def call(
                 throttle.hold(throttle_key, time.monotonic() + pause)
             stop = ""
             if attempt >= MAX_ATTEMPTS:
-                stop = f"the attempt cap ({MAX_ATTEMPTS}) is reached"
+                stop = f"the cap of {MAX_ATTEMPTS} requests per resource is reached"
             elif time.monotonic() + pause >= deadline:
                 wait = (
                     f"the API asked to wait {asked:.1f}s (RetryInfo)"
