@@ -165,8 +165,8 @@ def evaluate_egress(
         verdicts.append(_Verdict("allow", "implied allow egress", rule="implied allow egress"))
     if len({v.action for v in verdicts}) != 1:
         return None, matched
-    first = verdicts[0]
-    return FirewallDecision(first.action, first.rule, first.priority), matched
+    decider = _decider(verdicts)
+    return FirewallDecision(decider.action, decider.rule, decider.priority), matched
 
 
 # -- firewall policies -----------------------------------------------------------------
@@ -229,6 +229,17 @@ class _Verdict:
     why: str = ""  # for unknown: what gate cannot interpret
     rule: str = ""  # the deciding rule's name (VPC rules)
     priority: int = IMPLIED_EGRESS_PRIORITY
+    sure: bool = True  # False: from a rule that may or may not apply to the packet
+
+
+def _decider(verdicts: Sequence[_Verdict]) -> _Verdict:
+    """The verdict to name when all possible verdicts agree: the first rule sure to apply.
+
+    A rule that only may apply is not what decides the packet (if it does not apply,
+    the sure one does), so it is not named as the one that allowed or denied it. The
+    walk always ends on a sure match or the implied rule, so there is one.
+    """
+    return next(v for v in verdicts if v.sure)
 
 
 @dataclass
@@ -306,7 +317,7 @@ def _policy_level(policy: FirewallPolicy, ip: IPv4, port: int, protocol: str, sr
             out.doubts.append(f"{label} ({rule.action}) may apply: {doubt}")
         action = rule.action.lower()
         if action in ("allow", "deny"):
-            out.verdicts.append(_Verdict(action, label))
+            out.verdicts.append(_Verdict(action, label, sure=applies is _Applies.YES))
         elif action == "goto_next":
             out.passes = True
         elif action == "apply_security_profile_group":
@@ -348,6 +359,7 @@ def _vpc_level(rules: Sequence[FwRule], ip: IPv4, port: int, protocol: str, src:
                     f"firewall rule {r.name} (priority {r.priority})",
                     rule=r.name,
                     priority=r.priority,
+                    sure=a is _Applies.YES,
                 )
             )
         if any(a is _Applies.YES for _, a in group):
@@ -431,18 +443,20 @@ def effective_hop(
     where = f"{network} (enforcement order {shown_order})" if layered else network
     actions = {v.action for v in verdicts}
     if actions == {"deny"}:
+        # The allow must come before the first deny that may apply, not only the sure one.
         first = verdicts[0]
         return broken(
             "firewall",
-            f"egress to {ip}:{port}/{protocol} is denied by {first.by} on {where}; matching rules: {listed}",
+            f"egress to {ip}:{port}/{protocol} is denied by {_decider(verdicts).by} on {where}; "
+            f"matching rules: {listed}",
             f"Allow egress {protocol}:{port} to {ip} before {first.by} is reached (a higher priority, "
             "or an earlier level of the evaluation order), or remove that deny rule.",
         )
     if actions == {"allow"}:
-        first = verdicts[0]
         return ok(
             "firewall",
-            f"egress to {ip}:{port}/{protocol} allowed by {first.by} on {where}; matching rules: {listed}",
+            f"egress to {ip}:{port}/{protocol} allowed by {_decider(verdicts).by} on {where}; "
+            f"matching rules: {listed}",
         )
     why = [f"{v.by}: {v.why}" for v in verdicts if v.action == "unknown"] + doubts
     if not layered and not any(v.action == "unknown" for v in verdicts):

@@ -259,7 +259,7 @@ def _rev(*containers: Any) -> Any:
 def _c(name: str, ports: bool) -> Any:
     from gate.gcp.facts_run import Container, ContainerPort
 
-    return Container(name, f"img/{name}", (), (ContainerPort("http1", 8080),) if ports else ())
+    return Container(name, f"img/{name}", (), ports=(ContainerPort("http1", 8080),) if ports else ())
 
 
 def test_ingress_container_is_the_one_declaring_ports_wherever_listed() -> None:

@@ -6,6 +6,7 @@ import ipaddress
 
 import pytest
 
+from gate.checks import sql_state
 from gate.netpath import destination as nd
 from gate.netpath import hops as np
 from gate.netpath.hops import HopState, PeeringView
@@ -79,17 +80,83 @@ def test_psa_peering_must_be_there_and_active() -> None:
     )
 
 
+@pytest.mark.parametrize("region", ["europe-west1", "us-central1"])
 @pytest.mark.parametrize(
-    ("state", "hop"),
+    ("serving", "hop"),
     [
-        ("RUNNABLE", np.ok("destination", "Cloud SQL db RUNNABLE, port 5432, region europe-west1")),
-        ("SUSPENDED", np.broken("destination", "Cloud SQL db is SUSPENDED, not RUNNABLE")),
-        ("MAINTENANCE", np.broken("destination", "Cloud SQL db is MAINTENANCE, not RUNNABLE")),
+        (
+            True,
+            np.ok(
+                "destination", "Cloud SQL db RUNNABLE, activationPolicy ALWAYS, port 5432, region {region}"
+            ),
+        ),
+        (
+            False,
+            np.broken("destination", "Cloud SQL db is not serving: RUNNABLE, activationPolicy ALWAYS", "fix"),
+        ),
+        (None, np.unknown("destination", "Cloud SQL db: RUNNABLE, activationPolicy ALWAYS", "fix")),
     ],
 )
-def test_sql_destination_must_be_runnable_in_any_region(state: str, hop: np.Hop) -> None:
-    # Private services access routes are global: the region does not matter.
-    assert nd.sql_destination_hop("Cloud SQL db", state, "europe-west1", 5432) == hop
+def test_sql_destination_follows_the_serving_judgement_in_any_region(
+    serving: bool | None, hop: np.Hop, region: str
+) -> None:
+    # Private services access routes are global: the region does not matter, only whether
+    # gate.checks.sql_state judged the instance serving (True), not (False) or cannot tell (None).
+    # The detail is passed through as given (deliberately the same text in every case).
+    want = np.Hop(hop.name, hop.state, hop.detail.format(region=region), hop.remediation)
+    got = nd.sql_destination_hop(
+        "Cloud SQL db", serving, "RUNNABLE, activationPolicy ALWAYS", region, 5432, "fix"
+    )
+    assert got == want
+
+
+def test_a_serving_sql_destination_carries_no_remediation() -> None:
+    hop = nd.sql_destination_hop(
+        "Cloud SQL db", True, "RUNNABLE, activationPolicy ALWAYS", "r", 3306, "unused"
+    )
+    assert hop == np.ok("destination", "Cloud SQL db RUNNABLE, activationPolicy ALWAYS, port 3306, region r")
+
+
+@pytest.mark.parametrize(
+    ("state", "activation", "hop_state", "detail"),
+    [
+        (
+            "RUNNABLE",
+            "ALWAYS",
+            HopState.OK,
+            "Cloud SQL db RUNNABLE, activationPolicy ALWAYS, port 5432, region europe-west1",
+        ),
+        ("SUSPENDED", "ALWAYS", HopState.BROKEN, "Cloud SQL db is not serving: SUSPENDED, not RUNNABLE: "),
+        (
+            "MAINTENANCE",
+            "ALWAYS",
+            HopState.BROKEN,
+            "Cloud SQL db is not serving: MAINTENANCE, not RUNNABLE: ",
+        ),
+        ("RUNNABLE", "NEVER", HopState.BROKEN, "Cloud SQL db is not serving: stopped: state RUNNABLE but "),
+        (
+            "RUNNABLE",
+            None,
+            HopState.UNKNOWN,
+            "Cloud SQL db: state RUNNABLE but settings.activationPolicy is absent",
+        ),
+        (
+            "STATE_NEW_TO_GATE",
+            "ALWAYS",
+            HopState.UNKNOWN,
+            "Cloud SQL db: state STATE_NEW_TO_GATE is not one gate knows",
+        ),
+    ],
+)
+def test_sql_destination_must_be_runnable_and_on(
+    state: str, activation: str | None, hop_state: HopState, detail: str
+) -> None:
+    # As gate.checks.reachability wires them: sql_state judges, the hop reports.
+    up = sql_state.judge("db", "p", state, activation)
+    serving = None if up.serving is sql_state.Serving.UNKNOWN else up.ok
+    hop = nd.sql_destination_hop("Cloud SQL db", serving, up.detail, "europe-west1", 5432, up.remediation)
+    assert hop.state is hop_state and hop.detail.startswith(detail), hop.detail
+    assert hop.remediation == up.remediation
 
 
 # -- Memorystore -------------------------------------------------------------------------

@@ -215,14 +215,19 @@ def test_an_uncertain_rule_that_could_change_the_answer_is_no_decision() -> None
     assert decision is None and [r.name for r in matched] == ["deny-sa"]
 
 
-def test_uncertain_rules_are_enumerated_up_to_the_limit() -> None:
-    assert np.MAX_UNCERTAIN_RULES == 8
-    # Uncertain denies below a sure allow at the top cannot change it, however many there are...
+def test_any_number_of_uncertain_rules_is_decided_exactly() -> None:
+    # The rules are walked in evaluation order (no enumeration of 2**n subsets, so no limit):
+    # uncertain denies below a sure allow at the top cannot change it, however many there are...
     sure = rule("allow-top", priority=0)
-    many = [rule(f"deny-sa-{i}", "deny", 100 + i, target_service_accounts=(SA,)) for i in range(8)]
+    many = [rule(f"deny-sa-{i}", "deny", 100 + i, target_service_accounts=(SA,)) for i in range(40)]
     assert decide([sure, *many]) == FirewallDecision("allow", "allow-top", 0)
-    # ...but past the limit gate does not enumerate 2**n cases: no decision.
-    assert decide([sure, *many, rule("deny-sa-9", "deny", 200, target_service_accounts=(SA,))]) is None
+    # ...nor can uncertain allows above it, and the sure one is still what is named...
+    allows = [rule(f"allow-sa-{i}", priority=1 + i, target_service_accounts=(SA,)) for i in range(40)]
+    assert decide([*allows, rule("allow-late", priority=500)]) == FirewallDecision("allow", "allow-late", 500)
+    # ...but one uncertain deny above the sure allow, among any number, is no decision.
+    deny = rule("deny-sa", "deny", 300, target_service_accounts=(SA,))
+    assert decide([*allows, deny, rule("allow-late", priority=500)]) is None
+    assert decide([*allows, deny]) is None  # the implied allow is no surer than a sure allow
 
 
 # -- the hop -----------------------------------------------------------------------------
@@ -232,8 +237,27 @@ def test_firewall_hop_allowed_names_the_rule() -> None:
     hop = nfw.firewall_hop([rule("allow-redis", priority=900)], IP, 6379, CONNECTOR, "vpc-a")
     assert hop == np.ok(
         "firewall",
-        "egress to 10.166.204.83:6379/tcp allowed by allow-redis (priority 900) on vpc-a; "
+        "egress to 10.166.204.83:6379/tcp allowed by firewall rule allow-redis (priority 900) on vpc-a; "
         "matching rules: allow-redis (allow p900)",
+    )
+
+
+def test_firewall_hop_names_the_rule_sure_to_apply_not_one_that_only_may() -> None:
+    rules = [rule("allow-sa", priority=50, target_service_accounts=(SA,)), rule("allow-redis", priority=900)]
+    hop = nfw.firewall_hop(rules, IP, 6379, CONNECTOR, "vpc-a")
+    assert hop == np.ok(
+        "firewall",
+        "egress to 10.166.204.83:6379/tcp allowed by firewall rule allow-redis (priority 900) on vpc-a; "
+        "matching rules: allow-sa (allow p50), allow-redis (allow p900)",
+    )
+    # A deny: the detail names the sure deny; the remedy must come before the first that may apply.
+    rules = [rule("deny-sa", "deny", 50, target_service_accounts=(SA,)), rule("deny-redis", "deny", 900)]
+    assert nfw.firewall_hop(rules, IP, 6379, CONNECTOR, "vpc-a") == np.broken(
+        "firewall",
+        "egress to 10.166.204.83:6379/tcp is denied by firewall rule deny-redis (priority 900) on vpc-a; "
+        "matching rules: deny-sa (deny p50), deny-redis (deny p900)",
+        "Allow egress tcp:6379 to 10.166.204.83 before firewall rule deny-sa (priority 50) is reached "
+        "(a higher priority, or an earlier level of the evaluation order), or remove that deny rule.",
     )
 
 
@@ -245,7 +269,9 @@ def test_firewall_hop_judges_the_packet_it_is_given() -> None:
         rule("allow-connectors", priority=40, target_tags=("vpc-connector",)),
     ]
     hop = nfw.firewall_hop(rules, IP, 6379, CONNECTOR, "vpc-a")
-    assert hop.state is HopState.OK and "allowed by allow-connectors (priority 40)" in hop.detail
+    assert (
+        hop.state is HopState.OK and "allowed by firewall rule allow-connectors (priority 40)" in hop.detail
+    )
     other = nfw.firewall_hop(rules, ipaddress.IPv4Address("10.0.0.9"), 6379, CONNECTOR, "vpc-a")
     assert other.state is HopState.BROKEN and "deny-elsewhere" in other.detail
     db = nfw.firewall_hop(rules, IP, 6379, Source("10.1.0.0/28", frozenset({"db"})), "vpc-a")
@@ -268,8 +294,8 @@ def test_firewall_hop_denied_names_rule_priority_and_remedy() -> None:
         "firewall",
         "egress to 10.166.204.83:6379/tcp is denied by firewall rule deny-redis (priority 900) on vpc-a; "
         "matching rules: deny-redis (deny p900), allow-redis (allow p1000)",
-        "Allow egress tcp:6379 to 10.166.204.83 at a higher priority (lower number) than deny-redis, "
-        "or remove that deny rule.",
+        "Allow egress tcp:6379 to 10.166.204.83 before firewall rule deny-redis (priority 900) is reached "
+        "(a higher priority, or an earlier level of the evaluation order), or remove that deny rule.",
     )
 
 
@@ -281,6 +307,6 @@ def test_firewall_hop_uncertain_is_unknown_never_ok() -> None:
         "firewall",
         "egress rules of vpc-a that may apply depend on the sender's service account or address: "
         "deny-sa (deny p100)",
-        "Target the rules by network tag or range, or set confirm: true to ask a Connectivity Test.",
+        "Target the rules by network tag, range or network, or set confirm: true to ask a Connectivity Test.",
     )
     assert hop.state is HopState.UNKNOWN

@@ -168,8 +168,6 @@ NETPATH_EDITS = (
             'PSA_PEERING = "servicenetworking"',
         ),
         ("Redis peering prefix", 'REDIS_PEERING_PREFIX = "redis-peer-"', 'REDIS_PEERING_PREFIX = "redis-"'),
-        ("7 uncertain rules", "MAX_UNCERTAIN_RULES = 8", "MAX_UNCERTAIN_RULES = 7"),
-        ("9 uncertain rules", "MAX_UNCERTAIN_RULES = 8", "MAX_UNCERTAIN_RULES = 9"),
         ("hop state ok", 'OK = "ok"', 'OK = "OK"'),
         ("hop state broken", 'BROKEN = "broken"', 'BROKEN = "BROKEN"'),
         ("hop state unknown", 'UNKNOWN = "unknown"', 'UNKNOWN = "UNKNOWN"'),
@@ -382,12 +380,6 @@ EQUIVALENT: tuple[Equivalent, ...] = (
             "src = ipaddress.ip_network(cidr, strict=None)",
             "nets = [ipaddress.ip_network(r, strict=None) for r in ranges]",
         )
-    ),
-    Equivalent(
-        _FIREWALL,
-        "evaluate_egress",
-        "for n in range(len(maybe) + 2)",
-        "combinations of more rules than there are yield nothing",
     ),
     Equivalent(
         _FIREWALL,
