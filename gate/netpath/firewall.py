@@ -162,7 +162,7 @@ def evaluate_egress(
     )
     verdicts = list(level.verdicts)
     if level.passes:
-        verdicts.append(_Verdict("allow", "implied allow egress", rule="implied allow egress"))
+        verdicts.append(_implied_allow())
     if len({v.action for v in verdicts}) != 1:
         return None, matched
     decider = _decider(verdicts)
@@ -177,7 +177,6 @@ NETWORK = "NETWORK"
 NETWORK_REGIONAL = "NETWORK_REGIONAL"
 AFTER = "AFTER_CLASSIC_FIREWALL"
 BEFORE = "BEFORE_CLASSIC_FIREWALL"
-ACTIONS = ("allow", "deny", "goto_next", "apply_security_profile_group")
 
 
 @dataclass(frozen=True)
@@ -232,6 +231,13 @@ class _Verdict:
     sure: bool = True  # False: from a rule that may or may not apply to the packet
 
 
+def _implied_allow() -> _Verdict:
+    """The implied rule every network has: allow egress, at the lowest priority."""
+    return _Verdict(
+        "allow", f"implied allow egress (priority {IMPLIED_EGRESS_PRIORITY})", rule="implied allow egress"
+    )
+
+
 def _decider(verdicts: Sequence[_Verdict]) -> _Verdict:
     """The verdict to name when all possible verdicts agree: the first rule sure to apply.
 
@@ -252,34 +258,39 @@ class _Level:
     matched: list[str] = field(default_factory=list)
 
 
+_NOT_APPLIES = (_Applies.NO, "")
+_APPLIES = (_Applies.YES, "")
+
+
 def _policy_applies(
     rule: PolicyRule, ip: IPv4, port: int, protocol: str, src: Source
 ) -> tuple[_Applies, str]:
     """Whether ``rule`` applies to the egress packet, and why it may (for MAYBE)."""
     if rule.disabled or rule.direction.upper() != "EGRESS":
-        return _Applies.NO, ""
+        return _NOT_APPLIES
     if rule.target_type.upper() == "INTERNAL_MANAGED_LB" or rule.targets_network is False:
-        return _Applies.NO, ""
+        return _NOT_APPLIES
     if rule.layer4 and not protocol_matches(rule.layer4, protocol, port):
-        return _Applies.NO, ""
+        return _NOT_APPLIES
     net_type = rule.dest_network_type.upper()
     if net_type == "INTERNET" and is_private(ip):
-        return _Applies.NO, ""  # a private VPC/peering destination is not an internet one
+        return _NOT_APPLIES  # a private VPC/peering destination is not an internet one
     in_ranges = any(contains(c, ip) for c in rule.dest_ranges)
     if rule.dest_ranges and not in_ranges and not rule.other_dest:
-        return _Applies.NO, ""
+        return _NOT_APPLIES
     doubts: list[str] = []
     if not rule.layer4:
         doubts.append("it lists no layer4Configs")
     if rule.other_dest and not in_ranges:
         doubts.append(f"its destination is given by {', '.join(rule.other_dest)}")
-    if net_type not in ("", "UNSPECIFIED", "INTERNET", "NON_INTERNET") or (
-        net_type in ("INTERNET", "NON_INTERNET") and not is_private(ip)
-    ):
+    # Sure: unset, UNSPECIFIED, and NON_INTERNET for a private address (INTERNET for one is
+    # excluded above). A doubt: a public address under INTERNET / NON_INTERNET, and INTRA_VPC,
+    # VPC_NETWORKS (in compute v1's enum, not in the field's description) or any newer value.
+    if not (net_type in ("", "UNSPECIFIED") or (net_type == "NON_INTERNET" and is_private(ip))):
         doubts.append(f"destNetworkType {rule.dest_network_type}")
     if rule.target_secure_tags:
         if all(state.upper() == "INEFFECTIVE" for _, state in rule.target_secure_tags):
-            return _Applies.NO, ""  # documented: then the rule is ignored
+            return _NOT_APPLIES  # documented: then the rule is ignored
         tags = ", ".join(name for name, _ in rule.target_secure_tags)
         doubts.append(f"it targets secure tags ({tags}) gate cannot map to the sender")
     if rule.target_service_accounts:
@@ -292,12 +303,12 @@ def _policy_applies(
     if rule.src_ranges:
         overlap = _source_overlap(rule.src_ranges, src.cidr)
         if overlap is _Applies.NO:
-            return _Applies.NO, ""
+            return _NOT_APPLIES
         if overlap is _Applies.MAYBE:
             doubts.append("its source ranges cover part of the sender's range")
     if rule.other_src:
         doubts.append(f"its source is given by {', '.join(rule.other_src)}")
-    return (_Applies.MAYBE, "; ".join(doubts)) if doubts else (_Applies.YES, "")
+    return (_Applies.MAYBE, "; ".join(doubts)) if doubts else _APPLIES
 
 
 def _rule_label(rule: PolicyRule, policy: FirewallPolicy) -> str:
@@ -423,7 +434,6 @@ def effective_hop(
     verdicts: list[_Verdict] = []
     doubts: list[str] = []
     matched: list[str] = []
-    reached_end = True
     for policy in _levels(policies, order or AFTER):
         level = (
             _vpc_level(rules, ip, port, protocol, src)
@@ -434,10 +444,9 @@ def effective_hop(
         doubts.extend(level.doubts)
         matched.extend(level.matched)
         if not level.passes:
-            reached_end = False
             break
-    if reached_end:
-        verdicts.append(_Verdict("allow", f"implied allow egress (priority {IMPLIED_EGRESS_PRIORITY})"))
+    else:
+        verdicts.append(_implied_allow())
     listed = ", ".join(matched) or "none"
     layered = bool(policies)
     where = f"{network} (enforcement order {shown_order})" if layered else network
@@ -459,7 +468,7 @@ def effective_hop(
             f"matching rules: {listed}",
         )
     why = [f"{v.by}: {v.why}" for v in verdicts if v.action == "unknown"] + doubts
-    if not layered and not any(v.action == "unknown" for v in verdicts):
+    if not layered:  # VPC rules alone: every verdict is allow or deny, the doubt is applicability
         detail = (
             f"egress rules of {network} that may apply depend on the sender's service account or "
             f"address: {listed}"

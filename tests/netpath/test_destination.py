@@ -115,6 +115,13 @@ def test_a_serving_sql_destination_carries_no_remediation() -> None:
         "Cloud SQL db", True, "RUNNABLE, activationPolicy ALWAYS", "r", 3306, "unused"
     )
     assert hop == np.ok("destination", "Cloud SQL db RUNNABLE, activationPolicy ALWAYS, port 3306, region r")
+    # Without a remediation, none is made up.
+    assert nd.sql_destination_hop("Cloud SQL db", False, "why", "r", 3306) == np.broken(
+        "destination", "Cloud SQL db is not serving: why"
+    )
+    assert nd.sql_destination_hop("Cloud SQL db", None, "why", "r", 3306) == np.unknown(
+        "destination", "Cloud SQL db: why"
+    )
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,7 @@ TARGETS: tuple[Target, ...] = (
         (
             "tests/netpath/test_hops.py",
             "tests/netpath/test_firewall.py",
+            "tests/netpath/test_firewall_policies.py",
             "tests/netpath/test_destination.py",
             "tests/netpath/test_netpath.py",
         ),
@@ -179,7 +180,46 @@ NETPATH_EDITS = (
         ("tcp is not 6", '"tcp": "6"', '"tcp": "7"'),
         ("udp is not 17", '"udp": "17"', '"udp": "18"'),
         ("icmp is not 1", '"icmp": "1"', '"icmp": "2"'),
-        ("rules enabled by default", "    disabled: bool = False", "    disabled: bool = True"),
+        (
+            "rules enabled by default",
+            "    target_service_accounts: tuple[str, ...] = ()\n    disabled: bool = False",
+            "    target_service_accounts: tuple[str, ...] = ()\n    disabled: bool = True",
+        ),
+        # firewall policies: the types and orders of the API, the defaults, what a sure match is
+        ("hierarchy type", 'HIERARCHY = "HIERARCHY"', 'HIERARCHY = "HIERARCHICAL"'),
+        ("no SYSTEM type", '("SYSTEM", "SYSTEM_GLOBAL", ', '("SYSTEM_GLOBAL", '),
+        ("no SYSTEM_GLOBAL type", '"SYSTEM_GLOBAL", "SYSTEM_REGIONAL")', '"SYSTEM_REGIONAL")'),
+        ("no SYSTEM_REGIONAL type", ', "SYSTEM_REGIONAL")', ")"),
+        ("network type", 'NETWORK = "NETWORK"', 'NETWORK = "GLOBAL_NETWORK"'),
+        ("regional network type", 'NETWORK_REGIONAL = "NETWORK_REGIONAL"', 'NETWORK_REGIONAL = "REGIONAL"'),
+        ("after classic", 'AFTER = "AFTER_CLASSIC_FIREWALL"', 'AFTER = "AFTER_CLASSIC"'),
+        ("before classic", 'BEFORE = "BEFORE_CLASSIC_FIREWALL"', 'BEFORE = "BEFORE_CLASSIC"'),
+        (
+            "policy rules enabled by default",
+            "    disabled: bool = False\n    target_type",
+            "    disabled: bool = True\n    target_type",
+        ),
+        ("policy rule target type", '    target_type: str = ""', '    target_type: str = "INSTANCES"'),
+        (
+            "targets every network",
+            "targets_network: bool | None = None",
+            "targets_network: bool | None = True",
+        ),
+        ("association priority", "    priority: int = 0  #", "    priority: int = 1  #"),
+        ("label: hierarchical", 'HIERARCHY: "hierarchical firewall', 'HIERARCHY: "hierarchical'),
+        ("label: network", 'NETWORK: "network firewall policy"', 'NETWORK: "global firewall policy"'),
+        (
+            "label: regional",
+            'NETWORK_REGIONAL: "regional network firewall policy"',
+            'NETWORK_REGIONAL: "network firewall policy"',
+        ),
+        ("label: system", '"system firewall policy" if', '"firewall policy" if'),
+        ("label: system not in", "if self.type in SYSTEM else", "if self.type not in SYSTEM else"),
+        ("label: other", 'else "firewall policy")', 'else "policy")'),
+        ("verdicts not sure by default", "    sure: bool = True", "    sure: bool = False"),
+        ("a level passes by default", "    passes: bool = False", "    passes: bool = True"),
+        ("not applying is maybe", '_NOT_APPLIES = (_Applies.NO, "")', '_NOT_APPLIES = (_Applies.MAYBE, "")'),
+        ("applying is maybe", '_APPLIES = (_Applies.YES, "")', '_APPLIES = (_Applies.MAYBE, "")'),
     ),
     *_edits(
         _DEST,
@@ -301,9 +341,9 @@ VERDICT_EDITS = (
         _MODEL,
         (
             "a check's blocking: is not",
-            "    source: SourceRef | None = None\n\n    @property\n    def blocking(self) -> bool:\n"
+            "brought it in\n\n    @property\n    def blocking(self) -> bool:\n"
             "        return self.severity is Severity.BLOCK",
-            "    source: SourceRef | None = None\n\n    @property\n    def blocking(self) -> bool:\n"
+            "brought it in\n\n    @property\n    def blocking(self) -> bool:\n"
             "        return self.severity is not Severity.BLOCK",
         ),
         function="CheckSpec.blocking",
@@ -312,9 +352,9 @@ VERDICT_EDITS = (
         _MODEL,
         (
             "a result's blocking: is not",
-            '    description: str = ""\n\n    @property\n    def blocking(self) -> bool:\n'
+            "(CheckSpec.policy_source)\n\n    @property\n    def blocking(self) -> bool:\n"
             "        return self.severity is Severity.BLOCK",
-            '    description: str = ""\n\n    @property\n    def blocking(self) -> bool:\n'
+            "(CheckSpec.policy_source)\n\n    @property\n    def blocking(self) -> bool:\n"
             "        return self.severity is not Severity.BLOCK",
         ),
         function="CheckResult.blocking",
