@@ -18,7 +18,12 @@ GCP = Path(__file__).resolve().parents[2] / "gate" / "gcp"
 def walks() -> dict[str, reads.Walked]:
     return {
         api: reads.ModuleWalk(
-            GCP / f"{api}.py", api, contract.CALLS, contract.LRO, contract.ROOTS.get(api, {})
+            GCP / f"{api}.py",
+            api,
+            contract.CALLS,
+            contract.LRO,
+            contract.ROOTS.get(api, {}),
+            contract.WRAPPERS.get(api, {}),
         ).run()
         for api in discovery.DOCUMENTS
     }
