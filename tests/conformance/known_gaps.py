@@ -26,8 +26,9 @@ class Gap:
 #   Gap("connectivity-test-source-uri",
 #       r"connectivityTests\.create body\.source\.cloudRunRevision\.uri: .* is not in the documented form",
 #       "gate/gcp/networkmanagement.py sends ...; Network Management documents ...")
-# (the source URI, the activation policy, the terminal condition, the connectivity test's final
-# step, unknown ContainerHealthy / firewall direction / log severity values were closed in issue 11).
+# (closed: the source URI, the activation policy, the terminal condition and the connectivity
+# test's final step in issue 11; undocumented ContainerHealthy / terminalCondition states,
+# firewall directions and log severities with the update to the merged main, docs/RELIABILITY.md).
 WIRE_GAPS: tuple[Gap, ...] = ()
 
 
