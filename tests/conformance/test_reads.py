@@ -108,7 +108,8 @@ def test_the_walk_follows_label_pairs_assigned_together(tmp_path: Path) -> None:
         "    else:\n"
         "        api, method = 'compute.networks', 'networks.getEffectiveFirewalls'\n"
         "    m = transport.call(api, method, lambda t: None)\n"
-        "    return [p.short_name for p in m.firewall_policys], [r.action for p in m.firewall_policys for r in p.rules]\n"
+        "    names = [p.short_name for p in m.firewall_policys]\n"
+        "    return names, [r.action for p in m.firewall_policys for r in p.rules]\n"
     )
     w = reads.ModuleWalk(src, "compute", contract.CALLS, contract.LRO, {}).run()
     assert w.violations == []
@@ -117,7 +118,11 @@ def test_the_walk_follows_label_pairs_assigned_together(tmp_path: Path) -> None:
         ("compute.regionNetworkFirewallPolicies", "regionNetworkFirewallPolicies.getEffectiveFirewalls"),
     }
     assert ("compute", "NetworksGetEffectiveFirewallsResponseEffectiveFirewallPolicy", "shortName") in w.reads
-    assert ("compute", "RegionNetworkFirewallPoliciesGetEffectiveFirewallsResponse", "firewallPolicys") in w.reads
+    assert (
+        "compute",
+        "RegionNetworkFirewallPoliciesGetEffectiveFirewallsResponse",
+        "firewallPolicys",
+    ) in w.reads
     assert ("compute", "FirewallPolicyRule", "action") in w.reads
 
 
