@@ -225,6 +225,19 @@ class BootLog(CheckType):
                 final=True,
                 metrics={"entries": float(len(entries)), "offending": float(len(offences))},
             )
+        unknown = self._unknown_severities(entries)
+        if unknown:
+            shown = sorted({e.severity for e in unknown})
+            return Outcome.error(
+                f"{len(unknown)} log entr{'y' if len(unknown) == 1 else 'ies'} of revision {rev.short_name} "
+                f"{span} at severity {', '.join(shown)}, which gate does not know (Cloud Logging documents "
+                f"{', '.join(SEVERITIES)}): cannot tell whether they are at or above "
+                f"{SEVERITIES[self.threshold or 0]}",
+                evidence=evidence,
+                remediation=remediation,
+                final=True,  # logs only accumulate
+                metrics={"entries": float(len(entries))},
+            )
         in_grace = now < start + dt.timedelta(seconds=self.grace)
         if marker is None and self.require and in_grace:
             return Outcome.failed(
@@ -266,6 +279,16 @@ class BootLog(CheckType):
             if offence is not None:
                 offences.append(offence)
         return offences, marker
+
+    def _unknown_severities(self, entries: list[LogEntry]) -> list[LogEntry]:
+        """Entries the severity threshold cannot rank (not allowed as noise): fail closed."""
+        if self.threshold is None:
+            return []
+        return [
+            e
+            for e in entries
+            if e.severity not in SEVERITIES and not any(p.search(e.text) for p in self.allow)
+        ]
 
     def _judge(self, e: LogEntry) -> Offence | None:
         lines = [ln for ln in e.text.splitlines() if ln.strip()] or [e.text]

@@ -23,6 +23,9 @@ MESSAGE_CAP = 300  # a condition message quoted in a summary
 # Besides Ready, these must not have failed when the revision reports them.
 SUPPORTING = ("ContainerHealthy", "ResourcesAvailable")
 FAILED = "CONDITION_FAILED"
+# GoogleCloudRunV2Condition.state (run.v2 discovery document); anything else is a state gate
+# cannot interpret (a newer API's, or a number the client library does not know): ERROR.
+STATES = ("CONDITION_SUCCEEDED", FAILED, "CONDITION_PENDING", "CONDITION_RECONCILING")
 
 _TRAFFIC_ITEM = {
     "type": "object",
@@ -126,6 +129,13 @@ class RevisionReady(CheckType):
         failed = terminal if terminal is not None and terminal.state == FAILED else None
         if failed is not None and _is_latest(service, rev):
             return self._reconcile_failed(target, failed, evidence, remediation)
+        if terminal is not None and terminal.state not in STATES and _is_latest(service, rev):
+            return Outcome.error(
+                f"service {service.short_name}'s terminalCondition is {terminal.state}, a state gate "
+                f"does not know (Cloud Run Admin v2 documents {', '.join(STATES)}): cannot tell whether "
+                "the rollout of its latest generation finished",
+                evidence=evidence,
+            )
         if service.observed_generation < service.generation and failed is None:
             # Not documented as a resting state: polled, so the deadline ends it either way.
             return Outcome.failed(
@@ -147,13 +157,25 @@ class RevisionReady(CheckType):
                 evidence=evidence,
                 remediation=remediation,
             )
-        for c in (rev.condition(t) for t in SUPPORTING):
-            if c is not None and c.state == FAILED:
+        supporting = [c for c in (rev.condition(t) for t in SUPPORTING) if c is not None]
+        for c in supporting:
+            if c.state == FAILED:
                 return Outcome.failed(
                     f"revision {rev.short_name} is Ready but {_describe(c)}",
                     evidence=evidence,
                     remediation=remediation,
                     final=True,
+                )
+        for c in supporting:
+            # Unset (STATE_UNSPECIFIED), pending or reconciling has not failed; a state gate
+            # does not know might have.
+            if c.state not in (*STATES, "STATE_UNSPECIFIED"):
+                return Outcome.error(
+                    f"revision {rev.short_name} is Ready but its {c.type} condition is {c.state}, a "
+                    f"state gate does not know (Cloud Run Admin v2 documents {', '.join(STATES)}): "
+                    "cannot tell whether it failed",
+                    evidence=evidence,
+                    remediation=remediation,
                 )
         if target.how == "latest created revision" and service.latest_ready_revision != rev.name:
             return Outcome.failed(

@@ -26,7 +26,8 @@ verdict gate cannot see.
 
 Fail closed: a rule whose applicability gate cannot decide (secure-tag or
 service-account targets, address groups, FQDNs, geolocations, threat
-intelligence, ...) is followed both ways; when the possible verdicts differ, or
+intelligence, a direction or target type compute v1 does not document, ...) is
+followed both ways; when the possible verdicts differ, or
 one of them is an action gate cannot interpret, the hop is UNKNOWN ("cannot
 prove"), never ok.
 """
@@ -105,15 +106,24 @@ class _Applies(enum.Enum):
     MAYBE = 3
 
 
+DIRECTIONS = ("INGRESS", "EGRESS")
+
+
+def _odd_direction(direction: str) -> bool:
+    """A direction gate does not know (compute v1 documents INGRESS and EGRESS): such a rule
+    may filter egress, so it is followed both ways, never ignored."""
+    return direction.upper() not in DIRECTIONS
+
+
 def _applies(rule: FwRule, ip: IPv4, port: int, protocol: str, src: Source) -> _Applies:
-    if rule.disabled or rule.direction.upper() != "EGRESS":
+    if rule.disabled or rule.direction.upper() == "INGRESS":
         return _Applies.NO
     # An egress rule with no destination ranges matches every destination (0.0.0.0/0).
     if rule.destination_ranges and not any(contains(c, ip) for c in rule.destination_ranges):
         return _Applies.NO
     if not protocol_matches(rule.rules, protocol, port):
         return _Applies.NO
-    maybe = False
+    maybe = _odd_direction(rule.direction)
     if rule.target_tags and not (set(rule.target_tags) & src.tags):
         return _Applies.NO
     if rule.target_service_accounts:
@@ -266,7 +276,7 @@ def _policy_applies(
     rule: PolicyRule, ip: IPv4, port: int, protocol: str, src: Source
 ) -> tuple[_Applies, str]:
     """Whether ``rule`` applies to the egress packet, and why it may (for MAYBE)."""
-    if rule.disabled or rule.direction.upper() != "EGRESS":
+    if rule.disabled or rule.direction.upper() == "INGRESS":
         return _NOT_APPLIES
     if rule.target_type.upper() == "INTERNAL_MANAGED_LB" or rule.targets_network is False:
         return _NOT_APPLIES
@@ -279,6 +289,13 @@ def _policy_applies(
     if rule.dest_ranges and not in_ranges and not rule.other_dest:
         return _NOT_APPLIES
     doubts: list[str] = []
+    if _odd_direction(rule.direction):
+        doubts.append(f"its direction {rule.direction} is not one gate knows ({'/'.join(DIRECTIONS)})")
+    if rule.target_type.upper() not in ("", "INSTANCES"):
+        # compute v1 FirewallPolicyRule.targetType: INSTANCES (the default) or INTERNAL_MANAGED_LB.
+        doubts.append(
+            f"its targetType {rule.target_type} is not one gate knows (INSTANCES/INTERNAL_MANAGED_LB)"
+        )
     if not rule.layer4:
         doubts.append("it lists no layer4Configs")
     if rule.other_dest and not in_ranges:
@@ -360,10 +377,12 @@ def _vpc_level(rules: Sequence[FwRule], ip: IPv4, port: int, protocol: str, src:
         group = sorted(by_priority[priority], key=lambda x: (x[0].action != "deny", x[0].name))
         for r, a in group:
             if a is _Applies.MAYBE:
-                out.doubts.append(
-                    f"VPC firewall rule {r.name} ({r.action} p{r.priority}) may apply: it depends on "
-                    "the sender's service account or part of its address range"
+                why = (
+                    f"its direction {r.direction} is not one gate knows ({'/'.join(DIRECTIONS)})"
+                    if _odd_direction(r.direction)
+                    else "it depends on the sender's service account or part of its address range"
                 )
+                out.doubts.append(f"VPC firewall rule {r.name} ({r.action} p{r.priority}) may apply: {why}")
             out.verdicts.append(
                 _Verdict(
                     r.action,
@@ -468,7 +487,9 @@ def effective_hop(
             f"matching rules: {listed}",
         )
     why = [f"{v.by}: {v.why}" for v in verdicts if v.action == "unknown"] + doubts
-    if not layered:  # VPC rules alone: every verdict is allow or deny, the doubt is applicability
+    odd_direction = any(_odd_direction(r.direction) for r in rules)
+    # VPC rules alone, all known: every verdict is allow or deny, the doubt is applicability
+    if not layered and not odd_direction and not any(v.action == "unknown" for v in verdicts):
         detail = (
             f"egress rules of {network} that may apply depend on the sender's service account or "
             f"address: {listed}"

@@ -17,18 +17,26 @@
 
 from __future__ import annotations
 
-from tests.conformance.reads import Msg, T
+from tests.conformance.reads import Arr, Msg, T
 
 CALLS: dict[tuple[str, str], str] = {
     ("run", "GetService"): "run.projects.locations.services.get",
+    ("run", "ListServices"): "run.projects.locations.services.list",
     ("run", "GetRevision"): "run.projects.locations.services.revisions.get",
     ("run", "ListRevisions"): "run.projects.locations.services.revisions.list",
     ("run", "UpdateService"): "run.projects.locations.services.patch",
     ("vpcaccess", "GetConnector"): "vpcaccess.projects.locations.connectors.get",
     ("redis", "GetInstance"): "redis.projects.locations.instances.get",
+    ("redis", "ListInstances"): "redis.projects.locations.instances.list",
     ("sqladmin", "sql.instances.get"): "sql.instances.get",
+    ("sqladmin", "sql.instances.list"): "sql.instances.list",
     ("sqladmin", "sql.tiers.list"): "sql.tiers.list",
     ("compute.networks", "networks.get"): "compute.networks.get",
+    ("compute.networks", "networks.getEffectiveFirewalls"): "compute.networks.getEffectiveFirewalls",
+    (
+        "compute.regionNetworkFirewallPolicies",
+        "regionNetworkFirewallPolicies.getEffectiveFirewalls",
+    ): "compute.regionNetworkFirewallPolicies.getEffectiveFirewalls",
     ("compute.subnetworks", "subnetworks.get"): "compute.subnetworks.get",
     ("compute.subnetworks", "subnetworks.list"): "compute.subnetworks.list",
     ("compute.firewalls", "firewalls.list"): "compute.firewalls.list",
@@ -50,6 +58,7 @@ CALLS: dict[tuple[str, str], str] = {
     ): "networkmanagement.projects.locations.global.connectivityTests.delete",
     ("networkmanagement", "GetOperation"): "networkmanagement.projects.locations.global.operations.get",
     ("logging", "entries.list"): "logging.entries.list",
+    ("monitoring", "timeSeries.list"): "monitoring.projects.timeSeries.list",
 }
 
 # Calls whose client method returns google.api_core.operation.Operation (``.operation``
@@ -63,6 +72,10 @@ LRO = {
 # Methods the scenarios need not exercise, and why.
 NOT_EXERCISED = {
     "secretmanager.projects.secrets.get": "no check type reads secret metadata yet (run.env reads versions)",
+    "compute.networks.getEffectiveFirewalls": (
+        "ComputeProvider.effective_firewalls asks the regional answer whenever it has a region, and "
+        "network.reachability always gives one (the revision's location, else the run's region)"
+    ),
     "networkmanagement.projects.locations.global.operations.get": (
         "the emulator finishes connectivity tests at once (done: true), so gate never polls"
     ),
@@ -75,13 +88,25 @@ ROOTS: dict[str, dict[str, dict[str, T]]] = {
         "_route": {"m": Msg("compute", "Route")},
         "_address": {"m": Msg("compute", "Address")},
     },
+    # MonitoringProvider._list merges the page parts of one series (a dict of lists) first.
+    "monitoring": {"parse_series": {"parts": Arr(Msg("monitoring", "TimeSeries"))}},
+}
+
+# Attributes of gate's own wrappers around an API message that return the message itself.
+WRAPPERS: dict[str, dict[str, str]] = {
+    "monitoring": {
+        "message": (
+            "_Page.message: the ListTimeSeriesResponse parsed from the page (the wrapper adds "
+            "`unreachable`, read from the JSON, and the paging properties)"
+        ),
+    },
 }
 
 UNTYPED: dict[tuple[str, str, str], str] = {
     # (api, function, attribute): why the walk cannot type it, and why that is safe.
-    ("compute", "ComputeProvider._list.list_all", "items"): (
-        "page is the list response of whichever method the caller names (firewalls, routes, "
-        "addresses: all *List schemas with `items`); the items are typed through ROOTS"
+    ("monitoring", "_value", "getattr(which)"): (
+        "which = TypedValue.WhichOneof('value'), checked against _ONEOF first; test_reads checks "
+        "that _ONEOF's fields are TypedValue's and its keys TimeSeries.valueType values"
     ),
 }
 
@@ -90,29 +115,73 @@ UNTYPED: dict[tuple[str, str, str], str] = {
 # starts with POSTGRES), "X~" a suffix. A field without an enum in its schema (protocol)
 # must mention the value in its description.
 JUDGED: dict[tuple[str, str, str], set[str]] = {
-    ("run", "GoogleCloudRunV2Condition", "state"): {"CONDITION_SUCCEEDED", "CONDITION_FAILED"},
+    ("run", "GoogleCloudRunV2Condition", "state"): {
+        "CONDITION_SUCCEEDED",
+        "CONDITION_FAILED",
+        "CONDITION_PENDING",  # a terminalCondition still rolling out (run.revision)
+        "CONDITION_RECONCILING",
+        "STATE_UNSPECIFIED",  # a supporting condition without a state has not failed
+    },
     ("run", "GoogleCloudRunV2VpcAccess", "egress"): {"ALL_TRAFFIC", "PRIVATE_RANGES_ONLY"},
     ("run", "GoogleCloudRunV2TrafficTargetStatus", "type"): {"_LATEST~"},
     ("vpcaccess", "Connector", "state"): {"READY"},
     ("redis", "Instance", "state"): {"READY"},
     ("redis", "Instance", "connectMode"): {"DIRECT_PEERING"},
     ("redis", "Instance", "transitEncryptionMode"): {"DISABLED"},
+    # gate/checks/sql_state.py decides every documented state and activation policy explicitly.
     ("sqladmin", "DatabaseInstance", "state"): {
         "RUNNABLE",
         "PENDING_CREATE",
         "MAINTENANCE",
         "ONLINE_MAINTENANCE",
         "PENDING_DELETE",
+        "REPAIRING",
+        "SUSPENDED",
+        "FAILED",
     },
+    ("sqladmin", "Settings", "activationPolicy"): {"ALWAYS", "NEVER", "ON_DEMAND"},
     ("sqladmin", "Settings", "availabilityType"): {"REGIONAL", "ZONAL"},
     ("sqladmin", "DatabaseInstance", "databaseVersion"): {"~POSTGRES", "~POSTGRES_", "~MYSQL", "~SQLSERVER"},
     ("sqladmin", "IpMapping", "type"): {"PRIVATE"},
     ("compute", "NetworkPeering", "state"): {"ACTIVE"},
-    ("compute", "Firewall", "direction"): {"EGRESS"},
+    ("compute", "Firewall", "direction"): {"EGRESS", "INGRESS"},
+    # Effective firewalls (gate/netpath/firewall.py): the policy types of each answer, the
+    # network's enforcement order, and the rule fields that decide whether a rule applies.
+    ("compute", "NetworksGetEffectiveFirewallsResponseEffectiveFirewallPolicy", "type"): {
+        "HIERARCHY",
+        "NETWORK",
+        "SYSTEM",
+    },
+    (
+        "compute",
+        "RegionNetworkFirewallPoliciesGetEffectiveFirewallsResponseEffectiveFirewallPolicy",
+        "type",
+    ): {
+        "HIERARCHY",
+        "NETWORK",
+        "NETWORK_REGIONAL",
+        "SYSTEM_GLOBAL",
+        "SYSTEM_REGIONAL",
+    },
+    ("compute", "Network", "networkFirewallPolicyEnforcementOrder"): {
+        "AFTER_CLASSIC_FIREWALL",
+        "BEFORE_CLASSIC_FIREWALL",
+    },
+    ("compute", "FirewallPolicyRule", "direction"): {"EGRESS", "INGRESS"},
+    ("compute", "FirewallPolicyRule", "targetType"): {"INSTANCES", "INTERNAL_MANAGED_LB"},
+    ("compute", "FirewallPolicyRuleMatcher", "destNetworkType"): {"INTERNET", "NON_INTERNET", "UNSPECIFIED"},
+    ("compute", "FirewallPolicyRuleMatcher", "srcNetworkType"): {"UNSPECIFIED"},
+    ("compute", "FirewallPolicyRuleSecureTag", "state"): {"INEFFECTIVE"},
     ("compute", "Address", "purpose"): {"VPC_PEERING"},
     ("secretmanager", "SecretVersion", "state"): {"ENABLED"},
     ("networkmanagement", "ReachabilityDetails", "result"): {"REACHABLE", "UNREACHABLE"},
-    ("networkmanagement", "Step", "state"): {"DROP", "ABORT"},
+    ("networkmanagement", "Step", "state"): {"DROP", "ABORT", "DELIVER", "VIEWER_PERMISSION_MISSING"},
+    ("networkmanagement", "AbortInfo", "cause"): {"~PERMISSION_DENIED"},
+    ("networkmanagement", "ViewerPermissionMissingInfo", "resourceTypes"): {
+        "FIREWALL",
+        "INSTANCE",
+        "FORWARDING_RULE",
+    },
     ("networkmanagement", "ConnectivityTest", "protocol"): {"TCP"},
     ("logging", "LogEntry", "severity"): {
         "DEFAULT",
@@ -124,6 +193,60 @@ JUDGED: dict[tuple[str, str, str], set[str]] = {
         "CRITICAL",
         "ALERT",
         "EMERGENCY",
+    },
+    # gate/gcp/monitoring.py refuses a series without a (known) kind or value type and
+    # reads the point's value by its valueType.
+    ("monitoring", "TimeSeries", "metricKind"): {"METRIC_KIND_UNSPECIFIED"},
+    ("monitoring", "TimeSeries", "valueType"): {
+        "VALUE_TYPE_UNSPECIFIED",
+        "BOOL",
+        "INT64",
+        "DOUBLE",
+        "STRING",
+        "DISTRIBUTION",
+    },
+}
+
+# Enum values gate sends as query parameters, by (api, method id, parameter).
+PARAMETERS: dict[tuple[str, str, str], set[str]] = {
+    ("monitoring", "monitoring.projects.timeSeries.list", "view"): {"FULL"},
+    # gate.gcp.monitoring.ALIGNERS / REDUCERS (test_enums checks they are the documented lists).
+    ("monitoring", "monitoring.projects.timeSeries.list", "aggregation.perSeriesAligner"): {
+        "ALIGN_NONE",
+        "ALIGN_DELTA",
+        "ALIGN_RATE",
+        "ALIGN_INTERPOLATE",
+        "ALIGN_NEXT_OLDER",
+        "ALIGN_MIN",
+        "ALIGN_MAX",
+        "ALIGN_MEAN",
+        "ALIGN_COUNT",
+        "ALIGN_SUM",
+        "ALIGN_STDDEV",
+        "ALIGN_COUNT_TRUE",
+        "ALIGN_COUNT_FALSE",
+        "ALIGN_FRACTION_TRUE",
+        "ALIGN_PERCENTILE_99",
+        "ALIGN_PERCENTILE_95",
+        "ALIGN_PERCENTILE_50",
+        "ALIGN_PERCENTILE_05",
+        "ALIGN_PERCENT_CHANGE",
+    },
+    ("monitoring", "monitoring.projects.timeSeries.list", "aggregation.crossSeriesReducer"): {
+        "REDUCE_NONE",
+        "REDUCE_MEAN",
+        "REDUCE_MIN",
+        "REDUCE_MAX",
+        "REDUCE_SUM",
+        "REDUCE_STDDEV",
+        "REDUCE_COUNT",
+        "REDUCE_COUNT_TRUE",
+        "REDUCE_COUNT_FALSE",
+        "REDUCE_FRACTION_TRUE",
+        "REDUCE_PERCENTILE_99",
+        "REDUCE_PERCENTILE_95",
+        "REDUCE_PERCENTILE_50",
+        "REDUCE_PERCENTILE_05",
     },
 }
 
@@ -147,8 +270,15 @@ NOT_API_ENUMS: dict[str, str] = {
         )
     },
     "ABORTED": "gate's own ApiError status (google.rpc.Code) for an etag mismatch",
+    "PASS": "gate's own Status name (monitoring.metric judges each threshold PASS/FAIL/ERROR)",
+    "FAIL": "gate's own Status name (monitoring.metric judges each threshold PASS/FAIL/ERROR)",
+    "URL": "placeholder text in monitoring.metric's load-step hint (`hey ... URL`)",
+    "MEASURES": "a Python name in gate/checks/metric_read.py's __all__",
     "NOT_FOUND": "google.rpc.Code of a NotFoundError, not a field value",
     "NONE": "logs.boot's severity parameter value that turns the threshold off",
-    "UNSPECIFIED": "suffix of every proto3 zero value: unset, treated as missing or the documented default",
+    "UNSPECIFIED": (
+        "suffix of every proto3 zero value: unset, treated as missing or the documented default "
+        "(also Compute's FirewallPolicyRuleMatcher network types' own unset value, declared in JUDGED)"
+    ),
     "_UNSPECIFIED": "suffix of every proto3 zero value: unset, treated as missing",
 }

@@ -31,6 +31,7 @@ DOCUMENTS = {
     "secretmanager": "secretmanager.v1",
     "networkmanagement": "networkmanagement.v1",
     "logging": "logging.v2",
+    "monitoring": "monitoring.v3",
 }
 
 # System parameters every Google REST API takes, besides the document's own global

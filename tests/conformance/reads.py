@@ -162,11 +162,15 @@ class ModuleWalk:
         calls: Mapping[tuple[str, str], str],
         lro: Iterable[tuple[str, str]],
         roots: Mapping[str, Mapping[str, T]],
+        wrappers: Iterable[str] = (),
     ) -> None:
         self.path = path
         self.api = api
         self.calls = calls
         self.lro = set(lro)
+        # Attributes of gate's own page wrappers that hand back the message they wrap
+        # (monitoring's ``_Page.message``): reading one keeps the message's type.
+        self.wrappers = set(wrappers)
         self.tree = ast.parse(path.read_text(encoding="utf-8"))
         self.consts = _string_constants(self.tree)
         self.fns: dict[str, _Fn] = {}
@@ -176,6 +180,11 @@ class ModuleWalk:
             (fn, p): t for fn, ps in roots.items() for p, t in ps.items()
         }
         self.returns: dict[str, T] = {}
+        # Strings a parameter receives: the constants every call site passes (None: some
+        # call passes something else, so the walk cannot list them).
+        self.param_strings: dict[tuple[str, str], tuple[str, ...] | None] = {}
+        # Per function, each call site's constant arguments together: ((param, string), ...).
+        self.param_rows: dict[str, frozenset[tuple[tuple[str, str], ...]]] = {}
         self.out = Walked(api, path)
         self._recording = False
         self._fields = {
@@ -216,11 +225,22 @@ class ModuleWalk:
 
     def run(self) -> Walked:
         for _ in range(8):  # parameter and return types flow between functions: to a fixpoint
-            before = (dict(self.param_types), dict(self.returns))
+            before = (
+                dict(self.param_types),
+                dict(self.returns),
+                dict(self.param_strings),
+                dict(self.param_rows),
+            )
             for fn in self.fns.values():
                 if not fn.nested:
                     self._function(fn, self.globals)
-            if (dict(self.param_types), dict(self.returns)) == before:
+            after = (
+                dict(self.param_types),
+                dict(self.returns),
+                dict(self.param_strings),
+                dict(self.param_rows),
+            )
+            if after == before:
                 break
         self._recording = True
         for fn in self.fns.values():
@@ -239,6 +259,14 @@ class ModuleWalk:
                 env[p] = Fact(f"annotated {p}")
             else:
                 env[p] = None
+            strings = self.param_strings.get((fn.qualname, p))
+            if strings:
+                env[f"__strings__{p}"] = Fact("\0".join(strings))
+        rows = [dict(r) for r in self.param_rows.get(fn.qualname, ())]
+        for p, q in itertools.pairwise(fn.params):
+            if rows and all(p in r and q in r for r in rows):
+                joint = sorted({f"{r[p]}\0{r[q]}" for r in rows})
+                env[f"__tuple__{p}\0{q}"] = Fact("\1".join(joint))
         self._current = fn.qualname
         self._body(fn.node.body, env, fn)
 
@@ -269,6 +297,8 @@ class ModuleWalk:
                     t = self._expr(value, env)
                     for target in node.targets:
                         self._bind(target.elts[i], t, env)  # type: ignore[attr-defined]
+                for target in node.targets:
+                    self._record_tuple(target, node.value, env)  # type: ignore[arg-type]
                 return
             t = self._expr(node.value, env)
             for target in node.targets:
@@ -289,6 +319,8 @@ class ModuleWalk:
             strings = self._loop_strings(node.iter, env)
             if isinstance(node.target, ast.Name) and strings:
                 env[f"__strings__{node.target.id}"] = Fact("\0".join(strings))
+            if isinstance(node.target, ast.Tuple):
+                self._loop_rows(node.target, node.iter, env)
             self._body(node.body + node.orelse, env, fn)
             return
         if isinstance(node, ast.Return):
@@ -309,6 +341,50 @@ class ModuleWalk:
             elif isinstance(child, ast.withitem):
                 self._expr(child.context_expr, env)
 
+    def _record_tuple(self, target: ast.Tuple, value: ast.Tuple, env: dict[str, T]) -> None:
+        """``api, method = "compute.x", "x.get"``: the strings the names hold *together*.
+
+        Rows accumulate over every assignment the walk passes (both branches of an
+        ``if``), so a later ``call(api, method, ...)`` is checked for each pair it can get.
+        """
+        names = [e.id if isinstance(e, ast.Name) else "" for e in target.elts]
+        strings = [self._strings(v, env) for v in value.elts]
+        if not all(names) or not all(x is not None and len(x) == 1 for x in strings):
+            return
+        key = "__tuple__" + "\0".join(names)
+        prev = env.get(key)
+        rows = prev.what.split("\1") if isinstance(prev, Fact) else []
+        row = "\0".join(x[0] for x in strings if x)
+        if row not in rows:
+            rows.append(row)
+        env[key] = Fact("\1".join(rows))
+
+    def _labels(self, node: ast.Call, env: dict[str, T]) -> list[tuple[str, str]]:
+        """The (api, label) pairs a call passes: two constants, or two names assigned together."""
+        for a, b in itertools.pairwise(node.args):
+            if isinstance(a, ast.Name) and isinstance(b, ast.Name):
+                joint = env.get(f"__tuple__{a.id}\0{b.id}")
+                if isinstance(joint, Fact):
+                    rows = [row.split("\0") for row in joint.what.split("\1")]
+                    pairs = [(x, y) for x, y in rows if _api_key(x)]
+                    if pairs:
+                        return pairs
+        one = [s[0] if s and len(s) == 1 else None for s in (self._strings(a, env) for a in node.args)]
+        label = next(((a, b) for a, b in itertools.pairwise(one) if a and b and _api_key(a)), None)
+        return [label] if label is not None else []
+
+    def _forwarded(self, node: ast.Call) -> bool:
+        """The api and label are parameters of this function (or one it is nested in): the
+        callers pass the constants, and are walked there."""
+        names = {a.id for a in node.args[:3] if isinstance(a, ast.Name)}
+        q = self._current
+        while q:
+            fn = self.fns.get(q)
+            if fn is not None and len(names & set(fn.params)) >= 2:
+                return True
+            q = q.rpartition(".")[0]
+        return False
+
     def _bind(self, target: ast.expr, t: T, env: dict[str, T]) -> None:
         if isinstance(target, ast.Name):
             env[target.id] = t
@@ -323,6 +399,9 @@ class ModuleWalk:
         t = self._expr(node, env)
         if isinstance(t, Arr):
             return t.item
+        if isinstance(t, OneOf) and all(isinstance(o, Arr) for o in t.options):
+            items = tuple(o.item for o in t.options if isinstance(o, Arr))
+            return items[0] if len(set(items)) == 1 else OneOf(items)
         if isinstance(t, Fact):
             return Fact(f"item of {t.what}")
         return None
@@ -351,6 +430,8 @@ class ModuleWalk:
     def _read(self, t: T, attr: str, where: ast.AST, *, optional: bool = False) -> T:
         if isinstance(t, Msg):
             hit = lookup(t, attr)
+            if hit is None and attr in self.wrappers:
+                return t
             if hit is None:
                 if attr in MESSAGE_METHODS or optional:
                     return None
@@ -453,6 +534,20 @@ class ModuleWalk:
                 self._expr(child, env)
         return None
 
+    def _loop_rows(self, target: ast.Tuple, it: ast.expr, env: dict[str, T]) -> None:
+        """``for name, label in (("http_get", "httpGet"), ...)``: each name's strings."""
+        if not isinstance(it, (ast.Tuple, ast.List)):
+            return
+        rows = [r for r in it.elts if isinstance(r, ast.Tuple) and len(r.elts) == len(target.elts)]
+        if len(rows) != len(it.elts):
+            return
+        for i, el in enumerate(target.elts):
+            column = [r.elts[i] for r in rows]
+            if isinstance(el, ast.Name) and all(
+                isinstance(c, ast.Constant) and isinstance(c.value, str) for c in column
+            ):
+                env[f"__strings__{el.id}"] = Fact("\0".join(str(c.value) for c in column))  # type: ignore[attr-defined]
+
     def _loop_strings(self, it: ast.expr, env: dict[str, T]) -> list[str] | None:
         if isinstance(it, ast.Name) and it.id in self.consts:
             return list(self.consts[it.id])
@@ -504,28 +599,41 @@ class ModuleWalk:
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         # (api, label) pairs: what Transport.call / pages get, directly or through a helper of the module.
         forwards = name in ("call", "pages") or name in self.fns or f"{self._cls()}.{name}" in self.fns
-        consts = [(self._strings(a, env) or [None])[0] for a in node.args]
-        label = next(((a, b) for a, b in itertools.pairwise(consts) if a and b and _api_key(a)), None)
-        if not forwards:
-            label = None
-        if label is not None and self._recording:
-            self.out.labels.add(label)
-            callee = self.fns.get(name) or self.fns.get(f"{self._cls()}.{name}")
-            if name == "pages" or (callee is not None and _calls_pages(callee.node)):
-                self.out.paged.add(label)
-        if label is not None and name in ("call", "pages"):
-            method = self.calls.get(label)
-            if method is None:
-                self._violation(node, f"{label} is not in CALLS (which discovery method is it?)")
+        labels = self._labels(node, env) if forwards else []
+        if self._recording:
+            for label in labels:
+                self.out.labels.add(label)
+                callee = self.fns.get(name) or self.fns.get(f"{self._cls()}.{name}")
+                if name == "pages" or (callee is not None and _calls_pages(callee.node)):
+                    self.out.paged.add(label)
+        transport_call = name == "pages" or (
+            name == "call"
+            and isinstance(func, ast.Attribute)
+            and ast.unparse(func.value).endswith("transport")
+        )
+        if transport_call and not labels and not self._forwarded(node):
+            # Fail closed: a call whose method the walk cannot name would read untyped answers.
+            self._violation(node, f"{name}(...) with an (api, label) the walk cannot resolve to constants")
+        if labels and name in ("call", "pages"):
+            types: list[T] = []
+            for label in labels:
+                method = self.calls.get(label)
+                if method is None:
+                    self._violation(node, f"{label} is not in CALLS (which discovery method is it?)")
+                    continue
+                api = _api_key(label[0]) or self.api
+                resp = d.method_by_id(api, method).response
+                t: T = Msg(api, resp) if resp else Scalar()
+                if label in self.lro and isinstance(t, Msg):
+                    t = Lro(t)
+                types.append(Arr(t) if name == "pages" else t)
+            if not types:
                 return None
-            api = _api_key(label[0]) or self.api
-            resp = d.method_by_id(api, method).response
-            t: T = Msg(api, resp) if resp else Scalar()
-            if label in self.lro and isinstance(t, Msg):
-                t = Lro(t)
-            return Arr(t) if name == "pages" else t
+            return types[0] if len(set(types)) == 1 else OneOf(tuple(types))
         if isinstance(func, ast.Attribute):
             base = self._expr(func.value, env)
+            if isinstance(base, Fact) and base.what.startswith("client type ") and func.attr == "pb":
+                return base  # Message.pb(): the raw protobuf class of the same message
             if isinstance(base, Fact) and base.what.startswith("client type "):
                 schema = self._client_schema(func.attr)
                 if schema is None:
@@ -546,13 +654,16 @@ class ModuleWalk:
             if isinstance(base, MapOf) and func.attr == "items":
                 return Arr(None)
             if isinstance(base, Fact) and base.what == "self":
-                return self._bind_call(f"{self._cls()}.{func.attr}", node, args, skip_self=True)
+                return self._bind_call(f"{self._cls()}.{func.attr}", node, args, env, skip_self=True)
             if isinstance(base, Fact):
                 return Fact(f"result of {base.what}.{func.attr}()")
             return None
         if isinstance(func, ast.Name):
             if func.id == "getattr" and len(node.args) >= 2:
                 names = self._strings(node.args[1], env) or []
+                if not names and isinstance(args[0], (Msg, OneOf)) and self._recording:
+                    # A field named at run time: the walk cannot see which; UNTYPED must say.
+                    self.out.untyped.add((self._current, f"getattr({ast.unparse(node.args[1])})"))
                 types = [self._read(args[0], n, node, optional=len(node.args) == 3) for n in names]
                 types = [t for t in types if t is not None]
                 if not types:
@@ -561,7 +672,7 @@ class ModuleWalk:
             if func.id in PASSTHROUGH and args:
                 return args[0]
             if func.id in self.fns:
-                return self._bind_call(func.id, node, args, skip_self=False)
+                return self._bind_call(func.id, node, args, env, skip_self=False)
             if func.id[:1].isupper():
                 return Fact(f"instance {func.id}")
         return None
@@ -570,7 +681,9 @@ class ModuleWalk:
         fn = self.fns.get(self._current)
         return fn.cls or "" if fn else ""
 
-    def _bind_call(self, qualname: str, node: ast.Call, args: list[T], *, skip_self: bool) -> T:
+    def _bind_call(
+        self, qualname: str, node: ast.Call, args: list[T], env: dict[str, T], *, skip_self: bool
+    ) -> T:
         fn = self.fns.get(qualname)
         if fn is None:
             return None
@@ -578,6 +691,19 @@ class ModuleWalk:
         for p, t in zip(params, args, strict=False):
             if t is not None and not isinstance(t, Fact) and (qualname, p) not in self.param_types:
                 self.param_types[(qualname, p)] = t
+        row: list[tuple[str, str]] = []
+        for p, a in zip(params, node.args, strict=False):
+            key = (qualname, p)
+            strings = self._strings(a, env)
+            if strings is not None and len(strings) == 1:
+                row.append((p, strings[0]))
+            if strings is None or (key in self.param_strings and self.param_strings[key] is None):
+                self.param_strings[key] = None
+            else:
+                self.param_strings[key] = tuple(
+                    dict.fromkeys([*(self.param_strings.get(key) or ()), *strings])
+                )
+        self.param_rows[qualname] = self.param_rows.get(qualname, frozenset()) | {tuple(row)}
         ret = fn.node.returns
         if qualname in self.returns:
             return self.returns[qualname]

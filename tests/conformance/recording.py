@@ -30,12 +30,20 @@ STAGING = ROOT / "policies" / "netra-staging.yaml"
 PRODUCTION = ROOT / "policies" / "netra-production.yaml"
 MISSING = Path(__file__).parent / "policies" / "missing-resources.yaml"
 PROMOTE = Path(__file__).parent / "policies" / "promote.yaml"
+METRICS = Path(__file__).parent / "policies" / "metrics.yaml"
+# The monitoring.metric test world (a candidate behind the tag "candidate" with a few minutes
+# of Cloud Monitoring data) and the policy that runs the bundled checks/canary.yaml on it.
+CANARY_WORLD = ROOT / "tests" / "checks" / "worlds" / "canary-base.yaml"
+CANARY = ROOT / "tests" / "checks" / "worlds" / "canary-policy.yaml"
 # A run's API calls happen in its first seconds; the rest is probes polling endpoints
 # (health with successes: 3, ...), cut off here. Every check that reads an API must
 # still have finished an attempt (``complete``): a loaded machine fails loudly
 # rather than silently recording fewer requests.
 RUN_DEADLINE_S = 10.0
-POLICIES = (STAGING, PRODUCTION)
+# The fault run retries each injected 429/5xx with Google's backoff (1 s, doubling, jittered),
+# several of them in one attempt of a network check: it gets more time.
+FAULT_DEADLINE_S = 20.0
+POLICIES = (STAGING, PRODUCTION, CANARY)
 BACKEND = "netra-backend-staging"
 
 # The staging world under production names (tests/scenarios/test_production.py).
@@ -69,16 +77,47 @@ def resolve(emu: Emulator) -> tuple[str, ...]:
     return tuple(f"{origin}={base}" for origin, base in emu.resolver_map.items())
 
 
-def check(policy: Path, **kwargs: Any) -> Callable[[Emulator], object]:
+# Waits that send no API request are shortened so that every check's first attempt fits in the
+# run deadline however the threads interleave on a loaded machine: the golden path waits for
+# its health checks (3 passes 5 s apart in production) and then step_timeout (10 s) for each
+# agent event that never comes in the S4/S10/S11 worlds. Its one API read, the service's URL,
+# comes first and is the same either way.
+GOLDEN_PATH_STEP = "2s"
+SUCCESSES_INTERVAL_S = 0.5
+
+
+def _quick(c: Any) -> Any:
+    import dataclasses
+
+    if c.type == "websocket.golden_path":
+        c = dataclasses.replace(c, params={**c.params, "step_timeout": GOLDEN_PATH_STEP}, needs=())
+    if c.timing.successes > 1:
+        c = dataclasses.replace(
+            c, timing=dataclasses.replace(c.timing, interval=min(c.timing.interval, SUCCESSES_INTERVAL_S))
+        )
+    return c
+
+
+def load(policy: Path) -> Any:
+    """The policy as gate loads it, with the waits above shortened."""
+    import dataclasses
+
+    from gate.policy.loader import load_policy
+
+    loaded = load_policy(policy)
+    return dataclasses.replace(loaded, checks=tuple(_quick(c) for c in loaded.checks))
+
+
+def check(policy: Path, deadline: float = RUN_DEADLINE_S, **kwargs: Any) -> Callable[[Emulator], object]:
     def act(emu: Emulator) -> object:
         import gate
 
         return gate.run(
-            policy,
+            load(policy),
             env=emulator_env(emu),
             resolve=resolve(emu),
             fail_fast=False,
-            deadline=RUN_DEADLINE_S,
+            deadline=deadline,
             **kwargs,
         )
 
@@ -133,18 +172,19 @@ def direct_vpc_world() -> World:
 
 
 def promote(emu: Emulator) -> object:
-    from gate.engine import EngineOptions
-    from gate.pipeline.promote import check_and_promote
-    from gate.policy.loader import load_policy
-    from gate.runner import RunOptions
+    """``gate check --tag candidate --promote``: the checks pass, so gate PATCHes traffic."""
+    import gate
 
-    options = RunOptions(
+    return gate.run(
+        PROMOTE,
         env=emulator_env(emu),
         resolve=resolve(emu),
-        handle_signals=False,
-        engine=EngineOptions(fail_fast=False, deadline=RUN_DEADLINE_S, pool=8),
+        fail_fast=False,
+        deadline=RUN_DEADLINE_S,
+        pool=8,
+        tag="candidate",
+        promote=BACKEND,
     )
-    return check_and_promote(load_policy(PROMOTE), options, None, service=BACKEND, tag="candidate")
 
 
 def snapshot(emu: Emulator) -> object:
@@ -154,6 +194,27 @@ def snapshot(emu: Emulator) -> object:
 
     cloud = Cloud(Connection(emulator_host=emu.api_host), "netra-staging", "us-central1")
     return Snapshot(cloud.transport, SnapshotOptions()).world()
+
+
+def init(emu: Emulator) -> object:
+    """``gate init --no-probe``: discovery lists the region's services, Redis and Cloud SQL instances."""
+    from gate.gcp.cloud import Cloud
+    from gate.gcp.transport.connection import Connection
+    from gate.starter.discover import Options, discover
+    from gate.starter.render import render
+
+    cloud = Cloud(Connection(emulator_host=emu.api_host), "netra-staging", "us-central1")
+    return render(discover(cloud, Options()), output="policies/netra-staging.yaml")
+
+
+def faulty_canary() -> World:
+    """The canary world whose Monitoring API is briefly over quota, then down."""
+    world = load_world(CANARY_WORLD)
+    world.faults = [
+        Fault(api="monitoring", status=429, times=1),
+        Fault(api="monitoring", status=503, times=1),
+    ]
+    return world
 
 
 def faulty_world() -> World:
@@ -180,12 +241,17 @@ def scenarios() -> list[Scenario]:
             Scenario(f"{path.stem}/production", functools.partial(production_world, path), check(PRODUCTION))
         )
     healthy = functools.partial(load_world, WORLDS / "s12-healthy.yaml")
+    canary = functools.partial(load_world, CANARY_WORLD)
     out += [
+        Scenario("canary/canary-policy", canary, check(CANARY)),
+        Scenario("canary/metrics", canary, check(METRICS)),
+        Scenario("canary/api-faults", faulty_canary, check(METRICS, FAULT_DEADLINE_S)),
+        Scenario("s12-healthy/init", healthy, init),
         Scenario("candidate/promote", candidate_world, promote),
         Scenario("direct-vpc/staging", direct_vpc_world, check(STAGING)),
         Scenario("s12-healthy/snapshot", healthy, snapshot),
         Scenario("s12-healthy/missing-resources", healthy, check(MISSING)),
-        Scenario("s12-healthy/api-faults", faulty_world, check(PRODUCTION)),
+        Scenario("s12-healthy/api-faults", faulty_world, check(PRODUCTION, FAULT_DEADLINE_S)),
     ]
     return out
 
@@ -207,7 +273,7 @@ def complete(name: str, result: object) -> None:
         and r.status is not Status.SKIP
         and not r.attempts
     ]
-    assert not cut, f"{name}: {cut} never finished an attempt within {RUN_DEADLINE_S}s (machine overloaded?)"
+    assert not cut, f"{name}: {cut} never finished an attempt within the run deadline (machine overloaded?)"
 
 
 def _run(s: Scenario) -> list[Recorded]:

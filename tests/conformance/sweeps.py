@@ -41,9 +41,17 @@ class Sweep:
     why: str  # where the healthy values are documented
     # values -> world data edited in place, and the policy's checks (one per value, id = slug)
     build: Callable[[dict[str, Any], list[str]], list[dict[str, Any]]]
+    # A field whose schema has no enum but whose description lists the valid values
+    # (FirewallPolicyRule.action): those values, each quoted in the description.
+    described: tuple[str, ...] = ()
+
+    def spec(self) -> Any:
+        return d.schema(self.api, self.schema)["properties"][self.field]
 
     def values(self) -> list[str]:
-        spec = d.schema(self.api, self.schema)["properties"][self.field]
+        if self.described:
+            return list(self.described)
+        spec = self.spec()
         return list(spec.get("enum") or spec.get("items", {}).get("enum") or [])
 
 
@@ -388,6 +396,125 @@ def firewall_direction(data: dict[str, Any], values: list[str]) -> list[dict[str
     return checks
 
 
+# -- effective firewalls: firewall policies ---------------------------------------------------
+
+COMPUTE = "https://www.googleapis.com/compute/v1"
+ALL = [{"ipProtocol": "all"}]
+
+
+def _policy_path(
+    data: dict[str, Any], i: int, *, order: str = "AFTER_CLASSIC_FIREWALL", vpc: str = ""
+) -> tuple[str, dict[str, Any]]:
+    """A sweep network (``_network``) with a Redis instance on it and a global network firewall
+    policy associated with it; ``vpc`` "allow"/"deny" adds a VPC rule for all egress (priority
+    65000 for a deny, 1000 for an allow). Returns (the policy's check, the policy to add rules to)."""
+    network, short = _network(data, i)
+    net = data["compute"]["networks"][-1]
+    net["networkFirewallPolicyEnforcementOrder"] = order
+    if vpc:
+        name = f"sweep-vpc-{vpc}-{i}"
+        data["compute"]["firewalls"].append(
+            {
+                "kind": "compute#firewall",
+                "id": str(7500 + i),
+                "name": name,
+                "network": f"{COMPUTE}/{network}",
+                "direction": "EGRESS",
+                "priority": 65000 if vpc == "deny" else 1000,
+                "destinationRanges": ["0.0.0.0/0"],
+                ("denied" if vpc == "deny" else "allowed"): [{"IPProtocol": "all"}],
+                "disabled": False,
+                "selfLink": f"{COMPUTE}/projects/{PROJECT}/global/firewalls/{name}",
+            }
+        )
+    policy: dict[str, Any] = {
+        "name": f"sweep-policy-{i}",
+        "shortName": f"sweep-policy-{i}",
+        "associations": [
+            {"name": f"sweep-{i}", "attachmentTarget": f"{COMPUTE}/{network}", "priority": 1000}
+        ],
+        "rules": [],
+    }
+    data["compute"].setdefault("firewallPolicies", []).append(policy)
+    redis = f"sweep-redis-{i}"
+    data["redis"]["instances"].append(
+        {
+            **copy.deepcopy(_find(data["redis"]["instances"], "/staging-redis-f1adc35c")),
+            "name": f"{LOC}/instances/{redis}",
+            "authorizedNetwork": network,
+        }
+    )
+    check = {"type": "network.reachability", "with": {"service": BACKEND, "revision": short, "redis": redis}}
+    return check, policy
+
+
+def _rule(action: str, **extra: Any) -> dict[str, Any]:
+    match = {"destIpRanges": ["0.0.0.0/0"], "layer4Configs": ALL, **extra.pop("match", {})}
+    return {"priority": 1000, "action": action, "direction": "EGRESS", "match": match, **extra}
+
+
+def _policies(
+    data: dict[str, Any],
+    values: list[str],
+    rule: Callable[[str], dict[str, Any]],
+    *,
+    order: str = "AFTER_CLASSIC_FIREWALL",
+    vpc: str = "",
+) -> list[dict[str, Any]]:
+    checks = []
+    for i, v in enumerate(values):
+        check, policy = _policy_path(data, i, order=order, vpc=vpc)
+        policy["rules"].append(rule(v))
+        checks.append({"id": slug(v), **check})
+    return checks
+
+
+def policy_action(data: dict[str, Any], values: list[str]) -> list[dict[str, Any]]:
+    """The policy acts before the VPC rules (BEFORE_CLASSIC_FIREWALL), which deny all egress:
+    only an allow lets the packet out; goto_next hands it to that deny."""
+    return _policies(data, values, _rule, order="BEFORE_CLASSIC_FIREWALL", vpc="deny")
+
+
+def enforcement_order(data: dict[str, Any], values: list[str]) -> list[dict[str, Any]]:
+    """A VPC rule allows all egress, the network firewall policy denies it: the order decides."""
+    checks = []
+    for i, v in enumerate(values):
+        check, policy = _policy_path(data, i, order=v, vpc="allow")
+        policy["rules"].append(_rule("deny"))
+        checks.append({"id": slug(v), **check})
+    return checks
+
+
+def policy_target_type(data: dict[str, Any], values: list[str]) -> list[dict[str, Any]]:
+    """An allow before a VPC deny-all: it lets the connector's packet out only if it targets instances."""
+    return _policies(
+        data, values, lambda v: _rule("allow", targetType=v), order="BEFORE_CLASSIC_FIREWALL", vpc="deny"
+    )
+
+
+def policy_dest_network_type(data: dict[str, Any], values: list[str]) -> list[dict[str, Any]]:
+    """An allow before a VPC deny-all, for destinations of one network type (Redis is private)."""
+    return _policies(
+        data,
+        values,
+        lambda v: _rule("allow", match={"destNetworkType": v}),
+        order="BEFORE_CLASSIC_FIREWALL",
+        vpc="deny",
+    )
+
+
+def policy_secure_tag_state(data: dict[str, Any], values: list[str]) -> list[dict[str, Any]]:
+    """A deny-all that targets one secure tag: ignored only when the tag is INEFFECTIVE."""
+    return _policies(
+        data, values, lambda v: _rule("deny", targetSecureTags=[{"name": "tagValues/281479", "state": v}])
+    )
+
+
+def policy_direction(data: dict[str, Any], values: list[str]) -> list[dict[str, Any]]:
+    """A deny-all policy rule in each direction."""
+    return _policies(data, values, lambda v: {**_rule("deny"), "direction": v})
+
+
 def egress_setting(data: dict[str, Any], values: list[str]) -> list[dict[str, Any]]:
     """A public address: only ALL_TRAFFIC sends it through the VPC."""
     checks = []
@@ -664,6 +791,62 @@ SWEEPS = (
         frozenset({"INGRESS"}),
         "a deny-all rule blocks the connector's egress only when its direction is EGRESS",
         firewall_direction,
+    ),
+    Sweep(
+        "firewall-policy-action",
+        "compute",
+        "FirewallPolicyRule",
+        "action",
+        frozenset({"allow"}),
+        "Cloud NGFW rule evaluation: allow/deny end it, goto_next passes on (here to a VPC deny), "
+        "apply_security_profile_group hands the packet to an inspection gate cannot see",
+        policy_action,
+        described=("allow", "deny", "apply_security_profile_group", "goto_next"),
+    ),
+    Sweep(
+        "firewall-enforcement-order",
+        "compute",
+        "Network",
+        "networkFirewallPolicyEnforcementOrder",
+        frozenset({"AFTER_CLASSIC_FIREWALL"}),
+        "AFTER_CLASSIC_FIREWALL: the VPC rules (here an allow) act before the network policy (a deny)",
+        enforcement_order,
+    ),
+    Sweep(
+        "firewall-policy-target-type",
+        "compute",
+        "FirewallPolicyRule",
+        "targetType",
+        frozenset({"INSTANCES"}),
+        "targetType (default INSTANCES): an INTERNAL_MANAGED_LB rule does not filter the connector's egress",
+        policy_target_type,
+    ),
+    Sweep(
+        "firewall-policy-dest-network-type",
+        "compute",
+        "FirewallPolicyRuleMatcher",
+        "destNetworkType",
+        frozenset({"UNSPECIFIED", "NON_INTERNET"}),
+        "a private (peered) destination is not INTERNET; INTRA_VPC / VPC_NETWORKS gate cannot map",
+        policy_dest_network_type,
+    ),
+    Sweep(
+        "firewall-policy-secure-tag-state",
+        "compute",
+        "FirewallPolicyRuleSecureTag",
+        "state",
+        frozenset({"INEFFECTIVE"}),
+        "targetSecureTags: a rule whose tags are all INEFFECTIVE is ignored; EFFECTIVE tags gate cannot map",
+        policy_secure_tag_state,
+    ),
+    Sweep(
+        "firewall-policy-direction",
+        "compute",
+        "FirewallPolicyRule",
+        "direction",
+        frozenset({"INGRESS"}),
+        "a deny-all policy rule blocks the connector's egress only when its direction is EGRESS",
+        policy_direction,
     ),
     Sweep(
         "vpc-egress",

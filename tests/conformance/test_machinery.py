@@ -122,6 +122,26 @@ def test_requests_need_a_documented_method_and_parameters() -> None:
         )
     )
     assert any("is not one of" in p for p in request("run", "GET", SERVICE, {"$alt": ["xml"]}))
+    series = "/v3/projects/p/timeSeries"
+    assert any(
+        "is not a valid google-duration" in p
+        for p in request("monitoring", "GET", series, {"aggregation.alignmentPeriod": ["300"]})
+    )
+    assert any(
+        "is not a valid google-datetime" in p
+        for p in request("monitoring", "GET", series, {"interval.endTime": ["2025-09-03 10:00"]})
+    )
+    assert any(
+        "is not one of" in p
+        for p in request("monitoring", "GET", series, {"aggregation.perSeriesAligner": ["ALIGN_P95"]})
+    )
+    ok = {
+        "filter": ['metric.type = "run.googleapis.com/request_count"'],
+        "interval.endTime": ["2025-09-03T10:00:00Z"],
+        "view": ["FULL"],
+        "aggregation.alignmentPeriod": ["300s"],
+    }
+    assert request("monitoring", "GET", series, ok) == []
     assert request("run", "GET", SERVICE, ALT) == []
 
 

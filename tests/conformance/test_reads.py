@@ -18,7 +18,12 @@ GCP = Path(__file__).resolve().parents[2] / "gate" / "gcp"
 def walks() -> dict[str, reads.Walked]:
     return {
         api: reads.ModuleWalk(
-            GCP / f"{api}.py", api, contract.CALLS, contract.LRO, contract.ROOTS.get(api, {})
+            GCP / f"{api}.py",
+            api,
+            contract.CALLS,
+            contract.LRO,
+            contract.ROOTS.get(api, {}),
+            contract.WRAPPERS.get(api, {}),
         ).run()
         for api in discovery.DOCUMENTS
     }
@@ -90,3 +95,73 @@ def test_the_walk_catches_unknown_fields_and_untyped_reads(tmp_path: Path) -> No
     assert any("has no field 'no_such_field'" in v for v in w.violations), w.violations
     assert ("redis", "PersistenceConfig", "persistenceMode") in w.reads
     assert ("elsewhere", "reserved_ip_range") in w.untyped
+
+
+def test_the_walk_follows_label_pairs_assigned_together(tmp_path: Path) -> None:
+    """``api, method = ...`` in both branches: each pair's answer is typed (compute's effective firewalls)."""
+    src = tmp_path / "compute.py"
+    src.write_text(
+        "def get(transport, region):\n"
+        "    if region:\n"
+        "        api, method = ('compute.regionNetworkFirewallPolicies',\n"
+        "                       'regionNetworkFirewallPolicies.getEffectiveFirewalls')\n"
+        "    else:\n"
+        "        api, method = 'compute.networks', 'networks.getEffectiveFirewalls'\n"
+        "    m = transport.call(api, method, lambda t: None)\n"
+        "    names = [p.short_name for p in m.firewall_policys]\n"
+        "    return names, [r.action for p in m.firewall_policys for r in p.rules]\n"
+    )
+    w = reads.ModuleWalk(src, "compute", contract.CALLS, contract.LRO, {}).run()
+    assert w.violations == []
+    assert w.labels == {
+        ("compute.networks", "networks.getEffectiveFirewalls"),
+        ("compute.regionNetworkFirewallPolicies", "regionNetworkFirewallPolicies.getEffectiveFirewalls"),
+    }
+    assert ("compute", "NetworksGetEffectiveFirewallsResponseEffectiveFirewallPolicy", "shortName") in w.reads
+    assert (
+        "compute",
+        "RegionNetworkFirewallPoliciesGetEffectiveFirewallsResponse",
+        "firewallPolicys",
+    ) in w.reads
+    assert ("compute", "FirewallPolicyRule", "action") in w.reads
+
+
+def test_a_call_the_walk_cannot_name_is_a_violation(tmp_path: Path) -> None:
+    src = tmp_path / "redis.py"
+    src.write_text(
+        "def get(transport, which):\n"
+        "    return transport.call('redis', which, lambda t: None).host\n"
+        "def forward(transport, api, label):\n"
+        "    return transport.call(api, label, lambda t: None)\n"
+    )
+    w = reads.ModuleWalk(src, "redis", contract.CALLS, contract.LRO, {}).run()
+    assert [v for v in w.violations if "cannot resolve" in v] == [
+        "redis.py:2 (get): call(...) with an (api, label) the walk cannot resolve to constants"
+    ]
+
+
+def test_the_walk_follows_constant_arguments_wrappers_and_flags_dynamic_getattr(tmp_path: Path) -> None:
+    src = tmp_path / "run.py"
+    src.write_text(
+        "def get(transport):\n"
+        "    page = transport.call('run', 'GetRevision', lambda t: None)\n"
+        "    c = page.wrapped.containers[0]\n"
+        "    return probe(c, 'startup_probe'), probe(c, 'liveness_probe'), pick(c, 'image')\n"
+        "def probe(c, field):\n"
+        "    p = getattr(c, field)\n"
+        "    for name, label in (('http_get', 'httpGet'), ('tcp_socket', 'tcpSocket')):\n"
+        "        if name in p:\n"
+        "            return getattr(p, name).port\n"
+        "def pick(c, field):\n"
+        "    which = field + ''\n"
+        "    return getattr(c, which)\n"
+    )
+    w = reads.ModuleWalk(src, "run", contract.CALLS, contract.LRO, {}, {"wrapped"}).run()
+    assert w.violations == []
+    assert {
+        ("run", "GoogleCloudRunV2Container", "startupProbe"),
+        ("run", "GoogleCloudRunV2Container", "livenessProbe"),
+        ("run", "GoogleCloudRunV2Probe", "httpGet"),
+        ("run", "GoogleCloudRunV2TCPSocketAction", "port"),
+    } <= w.reads
+    assert ("pick", "getattr(which)") in w.untyped

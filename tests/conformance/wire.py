@@ -184,6 +184,9 @@ def _query_value(m: d.Method, key: str, value: str, spec: Mapping[str, Any]) -> 
         return f"{m.id}: query {key}={value!r} is not an integer"
     if spec.get("format") in ("int64", "uint64") and not re.fullmatch(r"-?\d+", value):
         return f"{m.id}: query {key}={value!r} is not an {spec['format']}"
+    timed = {"google-datetime": d.RFC3339, "google-duration": d.DURATION}.get(str(spec.get("format")))
+    if timed is not None and not timed.match(value):
+        return f"{m.id}: query {key}={value!r} is not a valid {spec['format']}"
     if "enum" in spec and value not in spec["enum"]:
         return f"{m.id}: query {key}={value!r} is not one of {spec['enum']}"
     return ""
