@@ -380,7 +380,7 @@ class Reachability(CheckType):
         return ndest.address_network_hop(dest.ip, here, there, same=same, peer=peer)
 
     def _network(self, ctx: AttemptContext, ref: str) -> Network:
-        return ctx.cloud.compute.network(ref, deadline=ctx.deadline, fresh=ctx.attempt > 1)  # type: ignore[no-any-return]
+        return ctx.cloud.compute.network(ref, deadline=ctx.deadline, fresh=ctx.attempt > 1)
 
     @staticmethod
     def _peerings(net: Network) -> list[npath.PeeringView]:

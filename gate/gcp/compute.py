@@ -370,7 +370,7 @@ class ComputeProvider:
                 out.extend(parse(m, resource) for m in page.items)
             return tuple(out)
 
-        return self.transport.fetch((api, resource), list_all, deadline=deadline, fresh=fresh)  # type: ignore[no-any-return]
+        return self.transport.fetch((api, resource), list_all, deadline=deadline, fresh=fresh)
 
 
 def _subnetwork(m: Any, resource: str) -> Subnetwork:

@@ -349,7 +349,7 @@ def test_threshold_grammar(
     t = parse_threshold(text)
     assert (t.measure.name, t.op, t.bound.relative) == (measure, op, relative)
     assert t.bound.number == pytest.approx(number)
-    assert (t.bound.factor, t.bound.offset) == (pytest.approx(factor), pytest.approx(offset))
+    assert t.bound.factor == pytest.approx(factor) and t.bound.offset == pytest.approx(offset)
 
 
 @pytest.mark.parametrize(

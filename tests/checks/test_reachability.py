@@ -70,7 +70,7 @@ def deletes(emu: Emulator) -> int:
 # -- the incidents -------------------------------------------------------------------------
 
 
-def test_s12_healthy_passes_with_every_hop_listed(world):
+def test_s12_healthy_passes_with_every_hop_listed(world: Callable[..., Emulator]) -> None:
     emu = world(load_world(SHIPPED / "s12-healthy.yaml"))
     out = attempt(emu, {"service": "netra-backend-staging", "redis": "staging-redis-f1adc35c"})
     assert out.status is Status.PASS, out.summary
@@ -82,7 +82,7 @@ def test_s12_healthy_passes_with_every_hop_listed(world):
     assert out.evidence["selected_as"] == "latest created revision"
 
 
-def test_s6_blocks_on_the_network_hop_naming_both_ranges(world):
+def test_s6_blocks_on_the_network_hop_naming_both_ranges(world: Callable[..., Emulator]) -> None:
     emu = world(load_world(SHIPPED / "s6-redis-unreachable.yaml"))
     out = attempt(emu, {"service": "netra-backend-staging", "redis": "staging-redis-f1adc35c"})
     assert out.status is Status.FAIL
@@ -105,14 +105,14 @@ def test_s6_blocks_on_the_network_hop_naming_both_ranges(world):
 # -- hops, one broken at a time ------------------------------------------------------------
 
 
-def test_healthy_base_world_passes(world):
+def test_healthy_base_world_passes(world: Callable[..., Emulator]) -> None:
     out = attempt(world(), REDIS)
     assert out.status is Status.PASS and hops(out) == [(n, "ok") for n in HOP_NAMES]
     assert "egress PRIVATE_RANGES_ONLY (the default)" in out.evidence["hops"][2]["detail"]
 
 
-def test_connector_in_error_state(world):
-    def change(d):
+def test_connector_in_error_state(world: Callable[..., Emulator]) -> None:
+    def change(d: dict[str, Any]) -> None:
         d["vpcaccess"]["connectors"][0]["state"] = "ERROR"
 
     out = attempt(world(variant(change)), REDIS)
@@ -121,16 +121,16 @@ def test_connector_in_error_state(world):
     assert hops(out) == [("vpc-access", "ok"), ("connector", "broken")]
 
 
-def test_missing_connector(world):
-    def change(d):
+def test_missing_connector(world: Callable[..., Emulator]) -> None:
+    def change(d: dict[str, Any]) -> None:
         d["vpcaccess"]["connectors"] = []
 
     out = attempt(world(variant(change)), REDIS)
     assert out.status is Status.FAIL and "connector conn-a does not exist" in out.summary
 
 
-def test_redis_on_another_network_without_peering(world):
-    def change(d):
+def test_redis_on_another_network_without_peering(world: Callable[..., Emulator]) -> None:
+    def change(d: dict[str, Any]) -> None:
         d["redis"]["instances"][0]["authorizedNetwork"] = "projects/netra-staging/global/networks/vpc-b"
 
     out = attempt(world(variant(change)), REDIS)
@@ -138,8 +138,10 @@ def test_redis_on_another_network_without_peering(world):
     assert "is authorized on network vpc-b; no route from vpc-a reaches 10.166.204.83" in out.summary
 
 
-def test_peering_to_the_authorized_network_does_not_help_because_peering_is_not_transitive(world):
-    def change(d):
+def test_peering_to_the_authorized_network_does_not_help_because_peering_is_not_transitive(
+    world: Callable[..., Emulator],
+) -> None:
+    def change(d: dict[str, Any]) -> None:
         d["redis"]["instances"][0]["authorizedNetwork"] = "projects/netra-staging/global/networks/vpc-b"
         d["compute"]["networks"][0]["peerings"].append(
             {"name": "a-to-b", "network": f"{NET}/vpc-b", "state": "ACTIVE"}
@@ -150,8 +152,8 @@ def test_peering_to_the_authorized_network_does_not_help_because_peering_is_not_
     assert "vpc-a peers with vpc-b (ACTIVE), but VPC Network Peering is not transitive" in out.summary
 
 
-def test_memorystore_peering_inactive(world):
-    def change(d):
+def test_memorystore_peering_inactive(world: Callable[..., Emulator]) -> None:
+    def change(d: dict[str, Any]) -> None:
         p = d["compute"]["networks"][0]["peerings"][0]
         p.update(state="INACTIVE", stateDetails="[2025-09-01]: Peer network was deleted.")
 
@@ -163,8 +165,8 @@ def test_memorystore_peering_inactive(world):
     )
 
 
-def test_firewall_deny_above_the_allow(world):
-    def change(d):
+def test_firewall_deny_above_the_allow(world: Callable[..., Emulator]) -> None:
+    def change(d: dict[str, Any]) -> None:
         d["compute"]["firewalls"].append(
             {
                 "name": "deny-redis",
@@ -197,7 +199,7 @@ def policy_rule(priority: int, action: str, ranges: list[str] | None = None, **e
 def with_policy(
     rules: list[dict[str, Any]], kind: str = "network", order: str | None = None, name: str = "pol"
 ) -> Any:
-    def change(d):
+    def change(d: dict[str, Any]) -> None:
         policy: dict[str, Any] = {"name": name, "rules": rules}
         if kind == "hierarchy":
             policy.update(name="601234567890", shortName=name, parent=ORG_POLICY)
@@ -220,7 +222,7 @@ def with_policy(
 
 
 def both(*changes: Callable[[dict[str, Any]], None]) -> Any:
-    def change(d):
+    def change(d: dict[str, Any]) -> None:
         for c in changes:
             c(d)
 
@@ -230,7 +232,9 @@ def both(*changes: Callable[[dict[str, Any]], None]) -> Any:
 DENY_REDIS = policy_rule(100, "deny", ["10.166.204.80/29"])
 
 
-def test_network_policy_deny_after_classic_rules_loses_to_the_vpc_allow(world):
+def test_network_policy_deny_after_classic_rules_loses_to_the_vpc_allow(
+    world: Callable[..., Emulator],
+) -> None:
     """AFTER_CLASSIC_FIREWALL (the default): the VPC allow rule matches first and ends it."""
     out = attempt(world(both(with_policy([DENY_REDIS]))), REDIS)
     assert out.status is Status.PASS, out.summary
@@ -238,20 +242,20 @@ def test_network_policy_deny_after_classic_rules_loses_to_the_vpc_allow(world):
     assert "AFTER_CLASSIC_FIREWALL (the default)" in out.evidence["hops"][4]["detail"]
 
 
-def test_network_policy_deny_before_classic_rules_blocks(world):
+def test_network_policy_deny_before_classic_rules_blocks(world: Callable[..., Emulator]) -> None:
     out = attempt(world(both(with_policy([DENY_REDIS], order="BEFORE_CLASSIC_FIREWALL"))), REDIS)
     assert out.status is Status.FAIL and out.evidence["broken_hop"] == "firewall"
     assert "denied by rule 100 of network firewall policy pol" in out.summary
     assert "BEFORE_CLASSIC_FIREWALL" in out.summary
 
 
-def test_hierarchical_policy_deny_blocks_whatever_the_order(world):
+def test_hierarchical_policy_deny_blocks_whatever_the_order(world: Callable[..., Emulator]) -> None:
     out = attempt(world(both(with_policy([DENY_REDIS], kind="hierarchy", name="org-baseline"))), REDIS)
     assert out.status is Status.FAIL and out.evidence["broken_hop"] == "firewall"
     assert "denied by rule 100 of hierarchical firewall policy org-baseline" in out.summary
 
 
-def test_hierarchical_goto_next_hands_over_to_the_next_level(world):
+def test_hierarchical_goto_next_hands_over_to_the_next_level(world: Callable[..., Emulator]) -> None:
     w = both(
         with_policy([policy_rule(10, "goto_next", ["10.0.0.0/8"])], kind="hierarchy", name="org"),
         with_policy([DENY_REDIS], order="BEFORE_CLASSIC_FIREWALL"),
@@ -260,13 +264,13 @@ def test_hierarchical_goto_next_hands_over_to_the_next_level(world):
     assert out.status is Status.FAIL and "network firewall policy pol" in out.summary
 
 
-def test_hierarchical_rule_for_another_network_does_not_apply(world):
+def test_hierarchical_rule_for_another_network_does_not_apply(world: Callable[..., Emulator]) -> None:
     rule = policy_rule(100, "deny", ["10.166.204.80/29"], targetResources=[f"{NET}/vpc-b"])
     out = attempt(world(both(with_policy([rule], kind="hierarchy"))), REDIS)
     assert out.status is Status.PASS, out.summary
 
 
-def test_regional_policy_denies_in_the_revision_region_only(world):
+def test_regional_policy_denies_in_the_revision_region_only(world: Callable[..., Emulator]) -> None:
     sql = {"service": "backend", "sql": "db"}  # no VPC rule allows 5432: the policy decides
     deny = policy_rule(100, "deny", ["10.107.0.0/16"])
     out = attempt(world(both(with_policy([deny], kind="regional"))), sql)
@@ -282,21 +286,23 @@ def test_regional_policy_denies_in_the_revision_region_only(world):
         ({"targetServiceAccounts": ["runner@netra-staging.iam.gserviceaccount.com"]}, "service accounts"),
     ],
 )
-def test_policy_rule_with_a_target_gate_cannot_map_cannot_be_proven(world, extra, words):
+def test_policy_rule_with_a_target_gate_cannot_map_cannot_be_proven(
+    world: Callable[..., Emulator], extra: dict[str, Any], words: str
+) -> None:
     rule = policy_rule(100, "deny", ["10.166.204.80/29"], **extra)
     out = attempt(world(both(with_policy([rule], kind="hierarchy"))), REDIS)
     assert out.status is Status.ERROR and out.evidence["unknown_hop"] == "firewall"
     assert "cannot prove" in out.summary and words in out.summary
 
 
-def test_ineffective_secure_tags_are_ignored_as_documented(world):
+def test_ineffective_secure_tags_are_ignored_as_documented(world: Callable[..., Emulator]) -> None:
     rule = policy_rule(
         100, "deny", ["10.166.204.80/29"], targetSecureTags=[{"name": "tagValues/1", "state": "INEFFECTIVE"}]
     )
     assert attempt(world(both(with_policy([rule], kind="hierarchy"))), REDIS).status is Status.PASS
 
 
-def test_security_profile_inspection_cannot_be_proven(world):
+def test_security_profile_inspection_cannot_be_proven(world: Callable[..., Emulator]) -> None:
     rule = policy_rule(
         100,
         "apply_security_profile_group",
@@ -307,8 +313,8 @@ def test_security_profile_inspection_cannot_be_proven(world):
     assert out.status is Status.ERROR and "layer-7 inspection" in out.summary
 
 
-def test_redis_not_ready(world):
-    def change(d):
+def test_redis_not_ready(world: Callable[..., Emulator]) -> None:
+    def change(d: dict[str, Any]) -> None:
         d["redis"]["instances"][0]["state"] = "MAINTENANCE"
 
     out = attempt(world(variant(change)), REDIS)
@@ -316,8 +322,8 @@ def test_redis_not_ready(world):
     assert "is MAINTENANCE, not READY" in out.summary
 
 
-def test_redis_in_another_region_is_not_judged(world):
-    def change(d):
+def test_redis_in_another_region_is_not_judged(world: Callable[..., Emulator]) -> None:
+    def change(d: dict[str, Any]) -> None:
         r = d["redis"]["instances"][0]
         r["name"] = r["name"].replace("us-central1", "europe-west1")
 
@@ -329,7 +335,7 @@ def test_redis_in_another_region_is_not_judged(world):
     assert "confirm: true" in out.remediation
 
 
-def test_direct_vpc_egress_passes(world):
+def test_direct_vpc_egress_passes(world: Callable[..., Emulator]) -> None:
     out = attempt(world(), {"service": "direct", "redis": "cache"})
     assert out.status is Status.PASS, out.summary
     assert hops(out) == [
@@ -338,8 +344,8 @@ def test_direct_vpc_egress_passes(world):
     assert "via Direct VPC egress subnet sub-a (10.10.0.0/20)" in out.summary
 
 
-def test_direct_vpc_tagged_deny_applies_to_the_revision_tags(world):
-    def change(d):
+def test_direct_vpc_tagged_deny_applies_to_the_revision_tags(world: Callable[..., Emulator]) -> None:
+    def change(d: dict[str, Any]) -> None:
         d["compute"]["firewalls"].append(
             {
                 "name": "deny-clients",
@@ -357,8 +363,8 @@ def test_direct_vpc_tagged_deny_applies_to_the_revision_tags(world):
     assert attempt(emu, REDIS).status is Status.PASS
 
 
-def test_direct_vpc_subnet_missing(world):
-    def change(d):
+def test_direct_vpc_subnet_missing(world: Callable[..., Emulator]) -> None:
+    def change(d: dict[str, Any]) -> None:
         d["compute"]["subnetworks"] = []
 
     out = attempt(world(variant(change)), {"service": "direct", "redis": "cache"})
@@ -366,7 +372,7 @@ def test_direct_vpc_subnet_missing(world):
     assert "Direct VPC subnetwork sub-a does not exist in region us-central1" in out.summary
 
 
-def test_no_vpc_access(world):
+def test_no_vpc_access(world: Callable[..., Emulator]) -> None:
     out = attempt(world(), {"service": "novpc", "redis": "cache"})
     assert out.status is Status.FAIL
     assert (
@@ -378,31 +384,31 @@ def test_no_vpc_access(world):
 # -- other destinations --------------------------------------------------------------------
 
 
-def test_literal_address_in_the_same_network(world):
+def test_literal_address_in_the_same_network(world: Callable[..., Emulator]) -> None:
     out = attempt(world(), {"service": "backend", "address": "10.10.0.7:8080", "network": "vpc-a"})
     assert out.status is Status.PASS and "address 10.10.0.7:8080" in out.summary
 
 
-def test_literal_address_in_an_unpeered_network(world):
+def test_literal_address_in_an_unpeered_network(world: Callable[..., Emulator]) -> None:
     out = attempt(world(), {"service": "backend", "address": "10.20.0.7:8080", "network": "vpc-b"})
     assert out.status is Status.FAIL and "network vpc-a has no peering to vpc-b" in out.summary
 
 
-def test_literal_public_address_with_private_ranges_only(world):
+def test_literal_public_address_with_private_ranges_only(world: Callable[..., Emulator]) -> None:
     out = attempt(world(), {"service": "backend", "address": "34.1.2.3:443", "network": "vpc-a"})
     assert out.status is Status.FAIL and out.evidence["broken_hop"] == "egress"
     assert "sends 34.1.2.3 to the internet" in out.summary
 
 
-def test_cloud_sql_private_ip(world):
+def test_cloud_sql_private_ip(world: Callable[..., Emulator]) -> None:
     out = attempt(world(), {"service": "backend", "sql": "db"})
     assert out.status is Status.PASS, out.summary
     assert "Cloud SQL db 10.107.0.3:5432 reachable" in out.summary
     assert "private services access (range 10.107.0.0/16)" in out.evidence["hops"][3]["detail"]
 
 
-def test_cloud_sql_without_private_services_peering(world):
-    def change(d):
+def test_cloud_sql_without_private_services_peering(world: Callable[..., Emulator]) -> None:
+    def change(d: dict[str, Any]) -> None:
         d["compute"]["networks"][0]["peerings"].pop()
 
     out = attempt(world(variant(change)), {"service": "backend", "sql": "db"})
@@ -410,15 +416,15 @@ def test_cloud_sql_without_private_services_peering(world):
     assert "network vpc-a has no private services access peering" in out.summary
 
 
-def _sql(change):
-    def apply(d):
+def _sql(change: Any) -> Any:
+    def apply(d: dict[str, Any]) -> None:
         change(d["sqladmin"]["instances"][0])
 
     return variant(apply)
 
 
-def test_cloud_sql_without_a_private_ip_fails_at_the_destination(world):
-    def change(inst):
+def test_cloud_sql_without_a_private_ip_fails_at_the_destination(world: Callable[..., Emulator]) -> None:
+    def change(inst: Any) -> None:
         inst["ipAddresses"] = [{"type": "PRIMARY", "ipAddress": "34.1.2.3"}]
         inst["settings"]["ipConfiguration"] = {"ipv4Enabled": True}
 
@@ -432,15 +438,17 @@ def test_cloud_sql_without_a_private_ip_fails_at_the_destination(world):
     assert out.remediation == "Enable private IP on the instance in the revision's VPC network."
 
 
-def test_cloud_sql_with_a_private_address_but_no_private_network_fails(world):
-    def change(inst):
+def test_cloud_sql_with_a_private_address_but_no_private_network_fails(
+    world: Callable[..., Emulator],
+) -> None:
+    def change(inst: Any) -> None:
         inst["settings"]["ipConfiguration"] = {"ipv4Enabled": False}
 
     out = attempt(world(_sql(change)), {"service": "backend", "sql": "db"})
     assert out.status is Status.FAIL and "has no private IP" in out.summary
 
 
-def test_cloud_sql_engine_unknown_to_gate_is_an_error_not_a_guess(world):
+def test_cloud_sql_engine_unknown_to_gate_is_an_error_not_a_guess(world: Callable[..., Emulator]) -> None:
     emu = world()
     # An engine Google may add: no world file may hold it (the enum is checked), the live state can.
     # The official client drops an enum value it does not know, so gate sees no databaseVersion;
@@ -451,8 +459,8 @@ def test_cloud_sql_engine_unknown_to_gate_is_an_error_not_a_guess(world):
     assert outcome_from_exception(e.value).status is Status.ERROR
 
 
-def test_cloud_sql_address_outside_every_allocated_range_fails(world):
-    def change(inst):
+def test_cloud_sql_address_outside_every_allocated_range_fails(world: Callable[..., Emulator]) -> None:
+    def change(inst: Any) -> None:
         inst["ipAddresses"] = [{"type": "PRIVATE", "ipAddress": "10.108.0.3"}]
 
     out = attempt(world(_sql(change)), {"service": "backend", "sql": "db"})
@@ -462,8 +470,8 @@ def test_cloud_sql_address_outside_every_allocated_range_fails(world):
     )
 
 
-def test_literal_address_across_an_inactive_peering_fails(world):
-    def change(d):
+def test_literal_address_across_an_inactive_peering_fails(world: Callable[..., Emulator]) -> None:
+    def change(d: dict[str, Any]) -> None:
         d["compute"]["networks"][0]["peerings"].append(
             {"name": "a-to-b", "network": f"{NET}/vpc-b", "state": "INACTIVE"}
         )
@@ -479,7 +487,7 @@ def test_literal_address_across_an_inactive_peering_fails(world):
 
 
 def with_result(result: str, steps: list[dict[str, Any]] | None = None) -> Any:
-    def change(d):
+    def change(d: dict[str, Any]) -> None:
         details: dict[str, Any] = {"result": result}
         if steps:
             details["traces"] = [{"steps": steps}]
@@ -501,7 +509,7 @@ DELIVER = {
 }
 
 
-def test_confirm_reachable_passes_and_deletes_the_test(world):
+def test_confirm_reachable_passes_and_deletes_the_test(world: Callable[..., Emulator]) -> None:
     emu = world(with_result("REACHABLE", [START, FIREWALL, DELIVER]))
     out = attempt(emu, {**REDIS, "confirm": True})
     assert out.status is Status.PASS and "Connectivity Test REACHABLE with a complete trace" in out.summary
@@ -509,7 +517,7 @@ def test_confirm_reachable_passes_and_deletes_the_test(world):
     assert deletes(emu) == 1 and emu.state.connectivity_tests == {}
 
 
-def test_confirm_sends_the_documented_revision_uri(world):
+def test_confirm_sends_the_documented_revision_uri(world: Callable[..., Emulator]) -> None:
     emu = world(with_result("REACHABLE", [START, DELIVER]))
     attempt(emu, {**REDIS, "confirm": True})
     (created,) = [r for r in emu.requests if r.api == "networkmanagement" and r.method == "POST"]
@@ -550,7 +558,9 @@ def test_confirm_sends_the_documented_revision_uri(world):
     ],
     ids=["viewer-permission-missing", "no-final-step", "forward", "abort", "elsewhere", "no-trace"],
 )
-def test_confirm_reachable_with_an_incomplete_trace_is_an_error(world, steps, words):
+def test_confirm_reachable_with_an_incomplete_trace_is_an_error(
+    world: Callable[..., Emulator], steps: Any, words: list[str]
+) -> None:
     """Network Management reports REACHABLE for an analysis that stopped early: not a pass."""
     emu = world(with_result("REACHABLE", steps))
     out = attempt(emu, {**REDIS, "confirm": True})
@@ -561,12 +571,14 @@ def test_confirm_reachable_with_an_incomplete_trace_is_an_error(world, steps, wo
     assert deletes(emu) == 1
 
 
-def test_emulator_rejects_a_service_scoped_source_uri_like_the_real_api(world):
+def test_emulator_rejects_a_service_scoped_source_uri_like_the_real_api(
+    world: Callable[..., Emulator],
+) -> None:
     import requests
 
     emu = world()
     url = f"{emu.api_endpoint}/v1/projects/{PROJECT}/locations/global/connectivityTests?testId=t1"
-    bad = {
+    bad: dict[str, Any] = {
         "source": {
             "cloudRunRevision": {
                 "uri": f"projects/{PROJECT}/locations/{REGION}/services/backend/revisions/backend-00003-abc"
@@ -579,8 +591,8 @@ def test_emulator_rejects_a_service_scoped_source_uri_like_the_real_api(world):
     assert "projects/{project}/locations/{location}/revisions/{revision}" in r.json()["error"]["message"]
 
 
-def test_confirm_unreachable_fails_with_the_drop_cause(world):
-    steps = [
+def test_confirm_unreachable_fails_with_the_drop_cause(world: Callable[..., Emulator]) -> None:
+    steps: list[dict[str, Any]] = [
         {"state": "START_FROM_CLOUD_RUN_REVISION", "description": "revision"},
         {
             "state": "DROP",
@@ -601,14 +613,14 @@ def test_confirm_unreachable_fails_with_the_drop_cause(world):
 
 
 @pytest.mark.parametrize("result", ["AMBIGUOUS", "UNDETERMINED"])
-def test_confirm_ambiguous_is_an_error(world, result):
+def test_confirm_ambiguous_is_an_error(world: Callable[..., Emulator], result: Any) -> None:
     emu = world(with_result(result))
     out = attempt(emu, {**REDIS, "confirm": True})
     assert out.status is Status.ERROR and f"Connectivity Test result {result}" in out.summary
     assert deletes(emu) == 1 and emu.state.connectivity_tests == {}
 
 
-def test_confirm_is_skipped_when_a_hop_is_already_broken(world):
+def test_confirm_is_skipped_when_a_hop_is_already_broken(world: Callable[..., Emulator]) -> None:
     emu = world(variant(lambda d: d["vpcaccess"]["connectors"][0].update(state="ERROR")))
     assert attempt(emu, {**REDIS, "confirm": True}).status is Status.FAIL
     assert not [r for r in emu.requests if r.api == "networkmanagement"]
@@ -617,7 +629,7 @@ def test_confirm_is_skipped_when_a_hop_is_already_broken(world):
 # -- errors and parameters ------------------------------------------------------------------
 
 
-def test_compute_403_is_an_error_naming_the_permission(world):
+def test_compute_403_is_an_error_naming_the_permission(world: Callable[..., Emulator]) -> None:
     emu = world()
     emu.add_fault(Fault(api="compute", path="getEffectiveFirewalls", status=403))
     cloud = Cloud(Connection(emulator_host=emu.api_host), PROJECT, REGION)
@@ -629,7 +641,7 @@ def test_compute_403_is_an_error_naming_the_permission(world):
     assert perm in result.summary and perm in result.remediation
 
 
-def test_redis_not_found_fails_naming_it(world):
+def test_redis_not_found_fails_naming_it(world: Callable[..., Emulator]) -> None:
     with pytest.raises(NotFoundError) as caught:
         attempt(world(), {"service": "backend", "redis": "nope"})
     mapped = outcome_from_exception(caught.value)  # the engine's mapping: FAIL naming the resource
@@ -648,12 +660,12 @@ def test_redis_not_found_fails_naming_it(world):
         ({"service": "s", "redis": "r", "port": 6379}, False),
     ],
 )
-def test_params_schema(params, ok):
+def test_params_schema(params: dict[str, Any], ok: Any) -> None:
     errors = list(jsonschema.Draft202012Validator(Reachability.params_schema).iter_errors(params))
     assert (not errors) is ok
 
 
-def test_semantic_errors():
+def test_semantic_errors() -> None:
     assert Reachability.semantic_errors({"address": "redis:6379"}) == [
         ("address", "'redis' is not an IPv4 address")
     ]

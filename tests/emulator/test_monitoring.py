@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -138,16 +138,23 @@ def _ts(t: dt.datetime) -> str:
 
 
 def _list(
-    emu: Emulator, metric: str, *, minutes: float = 10, end: dt.datetime = NOW, **params: Any
+    emu: Emulator,
+    metric: str,
+    *,
+    minutes: float = 10,
+    end: dt.datetime = NOW,
+    query: Mapping[str, Any] | None = None,
+    **params: Any,
 ) -> httpx.Response:
+    params = {**(query or {}), **params}
     flt = params.pop("filter", f'metric.type = "{metric}"')
-    query: dict[str, Any] = {
+    sent: dict[str, Any] = {
         "filter": flt,
         "interval.startTime": _ts(end - dt.timedelta(minutes=minutes)),
         "interval.endTime": _ts(end),
         **params,
     }
-    return httpx.get(f"{emu.api_endpoint}/v3/projects/p/timeSeries", params=query)
+    return httpx.get(f"{emu.api_endpoint}/v3/projects/p/timeSeries", params=sent)
 
 
 def _values(body: dict[str, Any]) -> list[Any]:
@@ -179,7 +186,7 @@ def test_raw_read_is_newest_first_within_start_exclusive_end_inclusive(mon: Emul
 
 def test_delta_sum_grouped_by_class(mon: Emulator) -> None:
     flt = f'metric.type = "{RUN}" AND resource.labels.revision_name = "r1"'
-    agg = {
+    agg: dict[str, Any] = {
         "aggregation.alignmentPeriod": "300s",
         "aggregation.perSeriesAligner": "ALIGN_DELTA",
         "aggregation.crossSeriesReducer": "REDUCE_SUM",
@@ -202,7 +209,7 @@ def test_delta_sum_grouped_by_class(mon: Emulator) -> None:
         RUN,
         minutes=6,
         filter=flt + ' AND metric.labels.response_code_class = "2xx"',
-        **{**agg, "aggregation.alignmentPeriod": "120s"},
+        query={**agg, "aggregation.alignmentPeriod": "120s"},
     ).json()
     assert _values(body) == ["30", "70", "50"]
 
@@ -214,7 +221,7 @@ def test_rate_mean_max_count_and_cumulative_delta(mon: Emulator) -> None:
                 mon,
                 metric,
                 minutes=minutes,
-                **{
+                query={
                     "aggregation.alignmentPeriod": f"{int(minutes * 60)}s",
                     "aggregation.perSeriesAligner": aligner,
                     "aggregation.crossSeriesReducer": reducer,
@@ -241,7 +248,7 @@ def test_percentiles_from_buckets_match_the_hand_computed_values(mon: Emulator) 
         else:
             params["aggregation.perSeriesAligner"] = f"ALIGN_PERCENTILE_{which}"
         flt = f'metric.type = "{LAT}" AND resource.labels.revision_name = "{rev}"'
-        (v,) = _values(_list(mon, LAT, filter=flt, **params).json())
+        (v,) = _values(_list(mon, LAT, filter=flt, query=params).json())
         return float(v)
 
     for how in ("aligner", "reducer"):
@@ -259,7 +266,7 @@ def test_percentiles_from_buckets_match_the_hand_computed_values(mon: Emulator) 
 
 
 def test_distribution_sum_merges_histograms(mon: Emulator) -> None:
-    params = {
+    params: dict[str, Any] = {
         "aggregation.alignmentPeriod": "600s",
         "aggregation.perSeriesAligner": "ALIGN_DELTA",
         "aggregation.crossSeriesReducer": "REDUCE_SUM",
@@ -339,7 +346,7 @@ def test_enums_by_number_and_other_projects(mon: Emulator) -> None:
             RUN,
             minutes=5,
             filter=f'metric.type = "{RUN}" AND resource.labels.revision_name = "r2"',
-            **by_number,
+            query=by_number,
         ).json()
     ) == ["200"]
     other = httpx.get(
@@ -354,7 +361,7 @@ def test_paging_counts_points_and_continues_a_series(mon: Emulator) -> None:
     seen: list[tuple[str, str, str]] = []
     token, pages = "", 0
     while True:
-        body = _list(mon, RUN, filter=flt, pageSize=3, **({"pageToken": token} if token else {})).json()
+        body = _list(mon, RUN, filter=flt, pageSize=3, query={"pageToken": token} if token else {}).json()
         pages += 1
         assert sum(len(s["points"]) for s in body["timeSeries"]) <= 3
         for s in body["timeSeries"]:
@@ -458,8 +465,8 @@ def test_incomplete_data_is_refused() -> None:
 def test_aggregation_values_match_the_official_enums() -> None:
     from google.cloud import monitoring_v3
 
-    assert set(ALIGNERS) == {e.name for e in monitoring_v3.Aggregation.Aligner}
-    assert set(REDUCERS) == {e.name for e in monitoring_v3.Aggregation.Reducer}
+    assert set(ALIGNERS) == {e.name for e in list(monitoring_v3.Aggregation.Aligner)}
+    assert set(REDUCERS) == {e.name for e in list(monitoring_v3.Aggregation.Reducer)}
     with pytest.raises(ValueError, match="at least 60s"):
         Aggregation(30, "ALIGN_DELTA")
 

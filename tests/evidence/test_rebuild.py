@@ -14,7 +14,7 @@ SVC = "projects/123456/locations/us-central1/services/api"
 
 
 def _api(
-    seq: int, api: str, method: str, resource: str, status: int, body: Any = None, **kw: Any
+    seq: int, api: str, method: str, resource: str, status: int | None, body: Any = None, **kw: Any
 ) -> dict[str, Any]:
     return {
         "kind": "google-api",

@@ -36,7 +36,7 @@ def _clean_env(home: Path) -> dict[str, str]:
     return env
 
 
-def test_importing_cloud_imports_no_google_client():
+def test_importing_cloud_imports_no_google_client() -> None:
     code = (
         "import sys, gate.gcp.cloud, gate.gcp.run, gate.gcp.logging,"
         " gate.gcp.networkmanagement, gate.gcp.compute;"
@@ -46,7 +46,7 @@ def test_importing_cloud_imports_no_google_client():
     assert out.stdout.strip() == "[]"
 
 
-def test_missing_credentials_fail_fast_with_the_login_hint(tmp_path):
+def test_missing_credentials_fail_fast_with_the_login_hint(tmp_path: Path) -> None:
     code = (
         "import time, json\n"
         "from gate.errors import CredentialsError\n"
@@ -75,7 +75,7 @@ def test_missing_credentials_fail_fast_with_the_login_hint(tmp_path):
     assert result["elapsed"] < 3.0 and wall < 6.0
 
 
-def test_unreadable_adc_file_is_a_credentials_error(tmp_path, monkeypatch):
+def test_unreadable_adc_file_is_a_credentials_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = tmp_path / "creds.json"
     bad.write_text("{not json")
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(bad))
@@ -83,7 +83,7 @@ def test_unreadable_adc_file_is_a_credentials_error(tmp_path, monkeypatch):
         resolve_credentials(Connection())
 
 
-def test_adc_file_with_impersonation(tmp_path, monkeypatch):
+def test_adc_file_with_impersonation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     user = {
         "type": "authorized_user",
         "client_id": "x.apps.googleusercontent.com",
@@ -102,13 +102,13 @@ def test_adc_file_with_impersonation(tmp_path, monkeypatch):
     assert creds.service_account_email == "gate@p.iam.gserviceaccount.com"
 
 
-def test_emulator_uses_anonymous_credentials():
+def test_emulator_uses_anonymous_credentials() -> None:
     from google.auth.credentials import AnonymousCredentials
 
     assert isinstance(resolve_credentials(Connection(emulator_host="127.0.0.1:1")), AnonymousCredentials)
 
 
-def test_from_env_reads_the_emulator_host():
+def test_from_env_reads_the_emulator_host() -> None:
     conn = Connection.from_env(endpoints={"run": "https://x"}, env={"GATE_EMULATOR_HOST": "127.0.0.1:9"})
     assert conn.emulator_host == "127.0.0.1:9" and conn.endpoints == {"run": "https://x"}
     assert Connection.from_env(env={}).emulator_host is None
@@ -128,7 +128,7 @@ _PROBE = (
 )
 
 
-def test_a_silent_metadata_server_costs_about_a_second_not_twelve(tmp_path):
+def test_a_silent_metadata_server_costs_about_a_second_not_twelve(tmp_path: Path) -> None:
     # Accepts connections but never answers: google.auth.default() spends ~12 s here.
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
@@ -142,7 +142,7 @@ def test_a_silent_metadata_server_costs_about_a_second_not_twelve(tmp_path):
     assert "error" in result and result["elapsed"] < 3.0
 
 
-def test_a_metadata_server_gives_compute_credentials(tmp_path):
+def test_a_metadata_server_gives_compute_credentials(tmp_path: Path) -> None:
     from tests.servers import respond, serve
 
     with serve({"*": respond(200, "computeMetadata/", headers={"Metadata-Flavor": "Google"})}) as base:

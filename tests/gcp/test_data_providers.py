@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -16,7 +18,7 @@ from tests.gcp.conftest import PROJECT, REGION, REVISION, make_world, sent, soon
 T0 = dt.datetime(2025, 11, 20, 10, 0, 0, tzinfo=dt.timezone.utc)
 
 
-def test_secret_and_latest_version_metadata(cloud, emu):
+def test_secret_and_latest_version_metadata(cloud: Cloud, emu: Emulator) -> None:
     s = cloud.secretmanager.secret("jwt-secret-key-staging", deadline=soon())
     assert s.name == f"projects/{PROJECT}/secrets/jwt-secret-key-staging"
     latest = cloud.secretmanager.version("jwt-secret-key-staging", "latest", deadline=soon())
@@ -30,13 +32,13 @@ def test_secret_and_latest_version_metadata(cloud, emu):
     assert not [r for r in emu.requests if ":access" in r.path]
 
 
-def test_missing_secret_version(cloud):
+def test_missing_secret_version(cloud: Cloud) -> None:
     with pytest.raises(NotFoundError) as e:
         cloud.secretmanager.version("jwt-secret-key-staging", "9", deadline=soon())
     assert e.value.resource.endswith("jwt-secret-key-staging/versions/9")
 
 
-def test_sql_instance_facts_by_any_name(cloud, emu):
+def test_sql_instance_facts_by_any_name(cloud: Cloud, emu: Emulator) -> None:
     i = cloud.sqladmin.instance("staging-shared-postgres", deadline=soon())
     assert (i.state, i.tier, i.availability_type, i.database_version) == (
         "RUNNABLE",
@@ -53,7 +55,7 @@ def test_sql_instance_facts_by_any_name(cloud, emu):
     assert again is i and len(sent(emu, "sqladmin")) == 1
 
 
-def test_sql_tiers(cloud):
+def test_sql_tiers(cloud: Cloud) -> None:
     tiers = {t.tier: t for t in cloud.sqladmin.tiers(deadline=soon())}
     assert tiers["db-g1-small"].ram_bytes == 1825361920
     assert tiers["db-custom-2-7680"].regions == ("us-central1", "europe-west1")
@@ -75,7 +77,7 @@ def _entry(seconds: int, **kw: object) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def log_emu():
+def log_emu() -> Iterator[Any]:
     entries = [
         _entry(30, textPayload="[2025-11-20 10:00:30] [ERROR] Worker failed to boot.", severity="ERROR"),
         _entry(
@@ -91,7 +93,7 @@ def log_emu():
         yield e
 
 
-def test_log_entries_oldest_first_within_the_window(log_emu):
+def test_log_entries_oldest_first_within_the_window(log_emu: Emulator) -> None:
     cloud = Cloud(Connection(emulator_host=log_emu.api_host), PROJECT, REGION)
     got = cloud.logging.entries(
         'resource.type="cloud_run_revision"',
@@ -112,7 +114,7 @@ def test_log_entries_oldest_first_within_the_window(log_emu):
     assert len(got) == 3 + 6
 
 
-def test_log_entries_are_bounded_and_paged(log_emu):
+def test_log_entries_are_bounded_and_paged(log_emu: Emulator) -> None:
     cloud = Cloud(Connection(emulator_host=log_emu.api_host), PROJECT, REGION)
     log_emu.clear_requests()
     got = cloud.logging.entries(
@@ -130,7 +132,7 @@ def test_log_entries_are_bounded_and_paged(log_emu):
     assert [e.timestamp for e in got] == sorted(e.timestamp for e in got)
 
 
-def test_log_window_must_be_aware_and_ordered(log_emu):
+def test_log_window_must_be_aware_and_ordered(log_emu: Emulator) -> None:
     cloud = Cloud(Connection(emulator_host=log_emu.api_host), PROJECT, REGION)
     with pytest.raises(ValueError):
         cloud.logging.entries("", start=T0, end=T0 - dt.timedelta(seconds=1), max_entries=1, deadline=soon())
@@ -140,14 +142,14 @@ def test_log_window_must_be_aware_and_ordered(log_emu):
         )
 
 
-def test_bad_log_filter_is_an_api_error(log_emu):
+def test_bad_log_filter_is_an_api_error(log_emu: Emulator) -> None:
     cloud = Cloud(Connection(emulator_host=log_emu.api_host), PROJECT, REGION)
     with pytest.raises(ApiError) as e:
         cloud.logging.entries('severity>=("', start=T0, end=T0, max_entries=1, deadline=soon())
     assert e.value.code == 400
 
 
-def test_sql_instances_list(cloud, emu):
+def test_sql_instances_list(cloud: Cloud, emu: Emulator) -> None:
     (i,) = cloud.sqladmin.instances(deadline=soon())
     assert i.connection_name == "netra-staging:us-central1:staging-shared-postgres"
     assert [r.path for r in sent(emu, "sqladmin")] == [f"/sql/v1beta4/projects/{PROJECT}/instances"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from gate.emulator import Emulator, Fault
@@ -12,7 +15,7 @@ from gate.gcp.transport.connection import Connection
 from tests.gcp.conftest import LOC, NETWORK, PROJECT, REGION, REVISION, make_world, sent, soon
 
 
-def test_connector(cloud):
+def test_connector(cloud: Cloud) -> None:
     c = cloud.vpcaccess.connector("staging-connector", deadline=soon())
     assert (c.name, c.state, c.network, c.ip_cidr_range) == (
         f"{LOC}/connectors/staging-connector",
@@ -23,7 +26,7 @@ def test_connector(cloud):
     assert (c.min_instances, c.max_instances, c.subnet_name, c.region) == (2, 10, None, REGION)
 
 
-def test_redis_instance(cloud):
+def test_redis_instance(cloud: Cloud) -> None:
     r = cloud.redis.instance(f"{LOC}/instances/staging-redis-f1adc35c", deadline=soon())
     assert (r.host, r.port, r.state) == ("10.166.204.83", 6379, "READY")
     assert r.connect_mode == "PRIVATE_SERVICE_ACCESS" and r.reserved_ip_range == "10.166.204.80/29"
@@ -36,7 +39,7 @@ def test_redis_instance(cloud):
     )
 
 
-def test_network_and_peerings(cloud):
+def test_network_and_peerings(cloud: Cloud) -> None:
     n = cloud.compute.network(f"projects/{PROJECT}/global/networks/staging-vpc", deadline=soon())
     assert n.self_link == NETWORK and n.project == PROJECT
     (p,) = n.peerings
@@ -44,14 +47,14 @@ def test_network_and_peerings(cloud):
     assert p.network.endswith("/networks/servicenetworking")
 
 
-def test_subnetworks(cloud):
+def test_subnetworks(cloud: Cloud) -> None:
     subs = cloud.compute.subnetworks(NETWORK, deadline=soon())
     assert [(s.name, s.ip_cidr_range, s.region) for s in subs] == [("staging-subnet", "10.10.0.0/24", REGION)]
     one = cloud.compute.subnetwork("staging-subnet", deadline=soon())
     assert one.network == NETWORK
 
 
-def test_firewalls_of_one_network_with_defaults(cloud, emu):
+def test_firewalls_of_one_network_with_defaults(cloud: Cloud, emu: Emulator) -> None:
     fws = {f.name: f for f in cloud.compute.firewalls("staging-vpc", deadline=soon())}
     assert set(fws) == {"deny-redis", "allow-internal"}
     deny = fws["deny-redis"]
@@ -74,7 +77,7 @@ def test_firewalls_of_one_network_with_defaults(cloud, emu):
     assert len(sent(emu, "compute", "GET")) == 1
 
 
-def test_routes_and_global_addresses(cloud):
+def test_routes_and_global_addresses(cloud: Cloud) -> None:
     (r,) = cloud.compute.routes("staging-vpc", deadline=soon())
     assert (r.dest_range, r.next_hop_type, r.priority) == ("0.0.0.0/0", "gateway", 1000)
     (a,) = cloud.compute.global_addresses(network="staging-vpc", purpose="VPC_PEERING", deadline=soon())
@@ -82,7 +85,7 @@ def test_routes_and_global_addresses(cloud):
     assert cloud.compute.global_addresses(purpose="GCE_ENDPOINT", deadline=soon()) == ()
 
 
-def test_list_pages_are_followed(emu):
+def test_list_pages_are_followed(emu: Emulator) -> None:
     many = [
         {
             "name": f"fw-{i:03d}",
@@ -100,7 +103,7 @@ def test_list_pages_are_followed(emu):
         assert len(fws) == 1203 and len(sent(big, "compute")) >= 3
 
 
-def test_an_empty_page_with_a_token_is_followed(cloud, emu):
+def test_an_empty_page_with_a_token_is_followed(cloud: Cloud, emu: Emulator) -> None:
     emu.add_fault(Fault(api="compute", empty_page=True, times=1))
     fws = cloud.compute.firewalls("staging-vpc", deadline=soon())
     assert len(fws) == 2 and len(sent(emu, "compute")) == 2
@@ -161,12 +164,12 @@ REACH = {
 
 
 @pytest.fixture(scope="module")
-def reach_emu():
+def reach_emu() -> Iterator[Any]:
     with Emulator(make_world(networkmanagement=REACH), port=0) as e:
         yield e
 
 
-def test_connectivity_test_result_and_trace_then_deleted(reach_emu):
+def test_connectivity_test_result_and_trace_then_deleted(reach_emu: Emulator) -> None:
     cloud = Cloud(Connection(emulator_host=reach_emu.api_host), PROJECT, REGION)
     res = cloud.networkmanagement.test(
         EndpointSpec(cloud_run_revision=REVISION),
@@ -189,7 +192,7 @@ def test_connectivity_test_result_and_trace_then_deleted(reach_emu):
     assert [r.method for r in sent(reach_emu, "networkmanagement")][-1] == "DELETE"
 
 
-def test_connectivity_test_with_no_matching_result_is_undetermined(reach_emu):
+def test_connectivity_test_with_no_matching_result_is_undetermined(reach_emu: Emulator) -> None:
     cloud = Cloud(Connection(emulator_host=reach_emu.api_host), PROJECT, REGION)
     res = cloud.networkmanagement.test(
         EndpointSpec(cloud_run_revision=REVISION),
@@ -199,7 +202,7 @@ def test_connectivity_test_with_no_matching_result_is_undetermined(reach_emu):
     assert res.result == "UNDETERMINED" and not res.reachable
 
 
-def test_connectivity_test_is_deleted_even_when_reading_fails(reach_emu):
+def test_connectivity_test_is_deleted_even_when_reading_fails(reach_emu: Emulator) -> None:
     cloud = Cloud(Connection(emulator_host=reach_emu.api_host), PROJECT, REGION)
     reach_emu.add_fault(Fault(api="networkmanagement", method="GET", status=403))
     try:
@@ -215,7 +218,7 @@ def test_connectivity_test_is_deleted_even_when_reading_fails(reach_emu):
     assert reach_emu.state.connectivity_tests == {}
 
 
-def test_a_running_operation_is_polled_until_done(reach_emu):
+def test_a_running_operation_is_polled_until_done(reach_emu: Emulator) -> None:
     from google.longrunning import operations_pb2
 
     cloud = Cloud(Connection(emulator_host=reach_emu.api_host), PROJECT, REGION)
@@ -235,7 +238,7 @@ def test_a_running_operation_is_polled_until_done(reach_emu):
         )
 
 
-def test_redis_instances_list_in_the_region(cloud, emu):
+def test_redis_instances_list_in_the_region(cloud: Cloud, emu: Emulator) -> None:
     (r,) = cloud.redis.instances(deadline=soon())
     assert r.name.endswith("/instances/staging-redis-f1adc35c") and r.host == "10.166.204.83"
     assert [q.path for q in sent(emu, "redis")] == [f"/v1/projects/{PROJECT}/locations/{REGION}/instances"]

@@ -14,7 +14,7 @@ from gate.model import TrafficEntry
 from tests.gcp.conftest import BASE, LOC, PROJECT, REGION, REVISION, SERVICE, make_world, sent, soon
 
 
-def test_service_facts_by_short_name(cloud, emu):
+def test_service_facts_by_short_name(cloud: Cloud, emu: Emulator) -> None:
     s = cloud.run.service("netra-backend-staging", deadline=soon())
     assert s.name == SERVICE and s.short_name == "netra-backend-staging"
     assert (s.generation, s.observed_generation) == (7, 7)
@@ -38,13 +38,13 @@ def test_service_facts_by_short_name(cloud, emu):
     assert [(r.api, r.method, r.path) for r in emu.requests] == [("run", "GET", f"/v2/{SERVICE}")]
 
 
-def test_full_name_and_short_name_share_the_memo(cloud, emu):
+def test_full_name_and_short_name_share_the_memo(cloud: Cloud, emu: Emulator) -> None:
     cloud.run.service(SERVICE, deadline=soon())
     cloud.run.service("netra-backend-staging", deadline=soon())
     assert len(sent(emu, "run")) == 1
 
 
-def test_revision_facts(cloud):
+def test_revision_facts(cloud: Cloud) -> None:
     r = cloud.run.revision("netra-backend-staging-00042-abc", "netra-backend-staging", deadline=soon())
     assert r.name == REVISION and r.service == SERVICE
     assert r.create_time is not None and r.create_time.year == 2025
@@ -69,19 +69,19 @@ def test_revision_facts(cloud):
     assert r.service_account == "backend@netra-staging.iam.gserviceaccount.com"
 
 
-def test_revisions_list(cloud):
+def test_revisions_list(cloud: Cloud) -> None:
     revs = cloud.run.revisions("netra-backend-staging", deadline=soon())
     assert [r.name for r in revs] == [REVISION]
 
 
-def test_missing_service_is_not_found_naming_it(cloud):
+def test_missing_service_is_not_found_naming_it(cloud: Cloud) -> None:
     with pytest.raises(NotFoundError) as e:
         cloud.run.service("nope", deadline=soon())
     assert e.value.code == 404 and e.value.resource == f"{LOC}/services/nope"
     assert f"{LOC}/services/nope" in str(e.value)
 
 
-def test_update_traffic_patches_with_the_etag(cloud, emu):
+def test_update_traffic_patches_with_the_etag(cloud: Cloud, emu: Emulator) -> None:
     s = cloud.run.service("netra-backend-staging", deadline=soon())
     targets = (TrafficEntry(REVISION, 100), TrafficEntry(None, 0, "latest"))
     op = cloud.run.update_traffic("netra-backend-staging", targets, s.etag, deadline=soon())
@@ -101,7 +101,7 @@ def _revision_with(**fields: Any) -> dict[str, Any]:
     return rev
 
 
-def test_revision_scaling_limits_and_probes():
+def test_revision_scaling_limits_and_probes() -> None:
     rev = _revision_with(scaling={"minInstanceCount": 2, "maxInstanceCount": 7})
     c = rev["containers"][0]
     c["resources"] = {"limits": {"memory": "4Gi", "cpu": "2"}, "cpuIdle": True}
@@ -131,13 +131,13 @@ def test_revision_scaling_limits_and_probes():
     )
 
 
-def test_unset_scaling_limits_and_probes_are_none(cloud):
+def test_unset_scaling_limits_and_probes_are_none(cloud: Cloud) -> None:
     r = cloud.run.revision("netra-backend-staging-00042-abc", "netra-backend-staging", deadline=soon())
     assert (r.min_instances, r.max_instances) == (None, None)
     assert r.containers[0].limits == () and r.containers[0].startup_probe is None
 
 
-def test_services_list(cloud, emu):
+def test_services_list(cloud: Cloud, emu: Emulator) -> None:
     services = cloud.run.services(deadline=soon())
     assert [s.name for s in services] == [SERVICE]
     assert [(r.method, r.path) for r in sent(emu, "run")] == [("GET", f"/v2/{LOC}/services")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,9 @@ def rule(name: str, action: str = "allow", priority: int = 1000, **kw: object) -
     return FwRule(name=name, priority=priority, action=action, **kw)  # type: ignore[arg-type]
 
 
-def decide(rules: list[FwRule], ip: ipaddress.IPv4Address = REDIS, port: int = 6379, src: Source = CONNECTOR):
+def decide(
+    rules: list[FwRule], ip: ipaddress.IPv4Address = REDIS, port: int = 6379, src: Source = CONNECTOR
+) -> Any:
     return nfw.evaluate_egress(rules, ip, port, src)[0]
 
 
@@ -63,17 +66,17 @@ def decide(rules: list[FwRule], ip: ipaddress.IPv4Address = REDIS, port: int = 6
         ([rule("deny-our-src", "deny", 0, source_ranges=("10.1.0.0/16",))], "deny", "deny-our-src"),
     ],
 )
-def test_firewall_table(rules, action, winner):
+def test_firewall_table(rules: Any, action: str, winner: Any) -> None:
     d = decide(rules)
     assert d is not None and (d.action, d.rule) == (action, winner)
 
 
-def test_implied_allow_is_priority_65535():
+def test_implied_allow_is_priority_65535() -> None:
     d = decide([])
     assert d is not None and d.priority == np.IMPLIED_EGRESS_PRIORITY == 65535
 
 
-def test_deny_all_egress_with_allow_above_it():
+def test_deny_all_egress_with_allow_above_it() -> None:
     rules = [
         rule("deny-all-egress", "deny", 65534, rules=(("all", ()),), destination_ranges=("0.0.0.0/0",)),
         rule("allow-redis", priority=1000, destination_ranges=("10.166.204.80/29",)),
@@ -82,14 +85,14 @@ def test_deny_all_egress_with_allow_above_it():
     assert d is not None and d.rule == "allow-redis"
 
 
-def test_service_account_rule_that_could_change_the_answer_is_unknown():
+def test_service_account_rule_that_could_change_the_answer_is_unknown() -> None:
     rules = [rule("deny-sa", "deny", 100, target_service_accounts=("x@p.iam.gserviceaccount.com",))]
     assert decide(rules) is None
     hop = nfw.firewall_hop(rules, REDIS, 6379, CONNECTOR, "vpc-a")
     assert hop.state is HopState.UNKNOWN and "deny-sa" in hop.detail
 
 
-def test_service_account_rule_that_cannot_change_the_answer_is_ignored():
+def test_service_account_rule_that_cannot_change_the_answer_is_ignored() -> None:
     rules = [
         rule("deny-all", "deny", 100),
         rule("allow-sa", priority=2000, target_service_accounts=("x@p.iam.gserviceaccount.com",)),
@@ -98,11 +101,11 @@ def test_service_account_rule_that_cannot_change_the_answer_is_ignored():
     assert d is not None and d.rule == "deny-all"
 
 
-def test_partly_overlapping_source_range_is_unknown():
+def test_partly_overlapping_source_range_is_unknown() -> None:
     assert decide([rule("deny-half", "deny", 0, source_ranges=("10.1.0.0/29",))]) is None
 
 
-def test_firewall_hop_broken_names_rule_and_priority():
+def test_firewall_hop_broken_names_rule_and_priority() -> None:
     hop = nfw.firewall_hop(
         [rule("deny-redis", "deny", 900), rule("allow-redis")], REDIS, 6379, CONNECTOR, "vpc-a"
     )
@@ -127,12 +130,12 @@ def test_firewall_hop_broken_names_rule_and_priority():
         ("SOMETHING_NEW", "10.0.0.1", HopState.UNKNOWN),
     ],
 )
-def test_egress_setting(egress, ip, state):
+def test_egress_setting(egress: Any, ip: str, state: Any) -> None:
     hop = np.egress_hop(egress, ipaddress.IPv4Address(ip))
     assert hop.state is state
 
 
-def test_egress_default_is_named():
+def test_egress_default_is_named() -> None:
     hop = np.egress_hop(None, ipaddress.IPv4Address("34.1.2.3"))
     assert "PRIVATE_RANGES_ONLY (the default) sends 34.1.2.3 to the internet" in hop.detail
     assert "ALL_TRAFFIC" in hop.remediation
@@ -150,7 +153,7 @@ def test_egress_default_is_named():
         ("not-a-range", "10.0.0.1", False),
     ],
 )
-def test_cidr_containment(cidr, ip, inside):
+def test_cidr_containment(cidr: Any, ip: str, inside: Any) -> None:
     assert np.contains(cidr, ipaddress.IPv4Address(ip)) is inside
 
 
@@ -163,19 +166,19 @@ def test_cidr_containment(cidr, ip, inside):
         ("10.0.0.1:http", "is not a port"),
     ],
 )
-def test_bad_addresses(text, message):
+def test_bad_addresses(text: str, message: Any) -> None:
     with pytest.raises(ValueError, match=message):
         np.parse_address(text)
 
 
-def test_good_address():
+def test_good_address() -> None:
     assert np.parse_address("10.166.204.83:6379") == (REDIS, 6379)
 
 
 # -- peerings and verdicts ---------------------------------------------------------------
 
 
-def test_peering_states():
+def test_peering_states() -> None:
     active = np.PeeringView("redis-peer-1", "x", "ACTIVE")
     inactive = np.PeeringView("redis-peer-1", "x", "INACTIVE", "peer network deleted")
     args = {"name_prefix": "redis-peer-", "network": "vpc-a", "what": "Memorystore", "remediation": ""}
@@ -188,7 +191,7 @@ def test_peering_states():
     assert missing is not None and missing.state is HopState.BROKEN
 
 
-def test_a_broken_hop_after_an_unknown_one_still_breaks_the_path():
+def test_a_broken_hop_after_an_unknown_one_still_breaks_the_path() -> None:
     hops = [np.ok("a", ""), np.unknown("b", ""), np.broken("c", "")]
     assert np.first_broken(hops) is hops[2] and np.first_unknown(hops) is hops[1]
 
@@ -206,7 +209,7 @@ def pol(type_: str, *rules: nfw.PolicyRule, name: str = "p", priority: int = 100
     return nfw.FirewallPolicy(name=name, type=type_, rules=rules, priority=priority)
 
 
-def effective(rules=(), policies=(), order=None):
+def effective(rules: Any = (), policies: Any = (), order: Any = None) -> Any:
     return nfw.effective_hop(list(rules), REDIS, 6379, CONNECTOR, "vpc-a", list(policies), order)
 
 
@@ -221,25 +224,25 @@ ALLOW_VPC = rule("allow-redis", priority=1000)
         ("BEFORE_CLASSIC_FIREWALL", HopState.BROKEN),
     ],
 )
-def test_enforcement_order_decides_between_vpc_rules_and_network_policies(order, state):
+def test_enforcement_order_decides_between_vpc_rules_and_network_policies(order: Any, state: Any) -> None:
     hop = effective([ALLOW_VPC], [pol("NETWORK", prule(1, "deny"))], order)
     assert hop.state is state, hop.detail
 
 
-def test_hierarchical_and_system_policies_come_first_in_either_order():
+def test_hierarchical_and_system_policies_come_first_in_either_order() -> None:
     for order in (None, "BEFORE_CLASSIC_FIREWALL"):
         for kind in ("HIERARCHY", "SYSTEM_REGIONAL"):
             assert effective([ALLOW_VPC], [pol(kind, prule(1, "deny"))], order).state is HopState.BROKEN
 
 
-def test_goto_next_and_no_match_pass_to_the_next_level():
+def test_goto_next_and_no_match_pass_to_the_next_level() -> None:
     hier = pol("HIERARCHY", prule(1, "goto_next"), prule(2, "deny"))  # goto_next wins: lower number
     assert effective([], [hier]).state is HopState.OK  # then the implied allow
     elsewhere = pol("HIERARCHY", prule(1, "deny", dest_ranges=("192.168.0.0/16",)))
     assert effective([rule("deny-vpc", "deny", 5)], [elsewhere]).state is HopState.BROKEN
 
 
-def test_global_before_regional_network_policy():
+def test_global_before_regional_network_policy() -> None:
     hop = effective(
         [],
         [pol("NETWORK_REGIONAL", prule(1, "deny"), name="r"), pol("NETWORK", prule(9, "allow"), name="g")],
@@ -259,12 +262,12 @@ def test_global_before_regional_network_policy():
         {"layer4": ()},
     ],
 )
-def test_a_deny_that_may_apply_makes_the_hop_unknown(doubt):
+def test_a_deny_that_may_apply_makes_the_hop_unknown(doubt: Any) -> None:
     hop = effective([], [pol("HIERARCHY", prule(1, "deny", **doubt))])
     assert hop.state is HopState.UNKNOWN and "cannot prove" in hop.detail
 
 
-def test_a_doubtful_rule_that_cannot_change_the_verdict_is_ignored():
+def test_a_doubtful_rule_that_cannot_change_the_verdict_is_ignored() -> None:
     sure = prule(1, "deny")
     maybe = prule(2, "allow", target_service_accounts=("sa@p.iam.gserviceaccount.com",))
     assert effective([], [pol("HIERARCHY", sure, maybe)]).state is HopState.BROKEN
@@ -285,17 +288,17 @@ def test_a_doubtful_rule_that_cannot_change_the_verdict_is_ignored():
         ({"src_ranges": ("10.9.0.0/16",)}, HopState.OK),
     ],
 )
-def test_policy_rule_applicability(kw, state):
+def test_policy_rule_applicability(kw: Any, state: Any) -> None:
     assert effective([], [pol("HIERARCHY", prule(1, "deny", **kw))]).state is state
 
 
 @pytest.mark.parametrize("action", ["apply_security_profile_group", "mirror"])
-def test_actions_gate_cannot_interpret_are_unknown(action):
+def test_actions_gate_cannot_interpret_are_unknown(action: str) -> None:
     hop = effective([], [pol("NETWORK", prule(1, action))])
     assert hop.state is HopState.UNKNOWN
 
 
-def test_unknown_policy_type_or_order_is_unknown():
+def test_unknown_policy_type_or_order_is_unknown() -> None:
     assert effective([], [pol("SOMETHING_NEW", prule(1, "allow"))]).state is HopState.UNKNOWN
     assert effective([], [pol("NETWORK", prule(1, "allow"))], "SIDEWAYS").state is HopState.UNKNOWN
     assert effective([], [], "SIDEWAYS").state is HopState.OK  # no network policy: order is moot

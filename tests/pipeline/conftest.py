@@ -47,8 +47,8 @@ checks:
 
 def candidate_world_data() -> dict[str, Any]:
     """s12 as `gcloud run deploy --no-traffic --tag candidate` leaves it: old revision serves."""
-    data = yaml.safe_load((WORLDS / "s12-healthy.yaml").read_text())
-    data = copy.deepcopy(data)  # the anchors alias shared lists; edit copies
+    data: dict[str, Any] = copy.deepcopy(yaml.safe_load((WORLDS / "s12-healthy.yaml").read_text()))
+    data = data  # the anchors alias shared lists; edit copies
     data["name"] = "candidate-no-traffic"
     data.pop("incident", None)
     svc = next(s for s in data["run"]["services"] if s["name"].endswith(f"/{SERVICE}"))
@@ -112,7 +112,9 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def gate(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Any:
+def gate(
+    *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gate", *args],
         capture_output=True,

@@ -26,8 +26,12 @@ from tests.pipeline.flows import SERVING, flow_world, gate_env, spec
 from tests.pipeline.test_action import parse_github_output
 
 WORKFLOW = ROOT / ".github" / "workflows" / "deploy-example.yml"
-SKIPPED_USES = ("actions/checkout@", "google-github-actions/auth@", "google-github-actions/setup-gcloud@")
-SKIPPED_USES += ("actions/upload-artifact@",)
+SKIPPED_USES = (
+    "actions/checkout@",
+    "google-github-actions/auth@",
+    "google-github-actions/setup-gcloud@",
+    "actions/upload-artifact@",
+)
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -27,11 +29,13 @@ from tests.pipeline.conftest import (
 REVISION_TRAFFIC = "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION"
 
 
-def promote_cli(policy: Path, env: dict[str, str], *extra: str) -> object:
+def promote_cli(policy: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
     return gate("check", "--policy", str(policy), "--promote", SERVICE, *extra, env=env)
 
 
-def test_pass_moves_traffic_then_second_run_is_idempotent(candidate_world, policy_file, serve_world):
+def test_pass_moves_traffic_then_second_run_is_idempotent(
+    candidate_world: Path, policy_file: Path, serve_world: Any
+) -> None:
     emu = serve_world(candidate_world)
     env = emulator_env(emu)
     assert service_json(emu)["trafficStatuses"][0] == {
@@ -59,7 +63,9 @@ def test_pass_moves_traffic_then_second_run_is_idempotent(candidate_world, polic
     assert len(patches(emu)) == 1
 
 
-def test_failing_verdict_leaves_traffic_untouched_and_says_how_to_roll_back(policy_file, serve_world):
+def test_failing_verdict_leaves_traffic_untouched_and_says_how_to_roll_back(
+    policy_file: Path, serve_world: Any
+) -> None:
     emu = serve_world(WORLDS / "s1-worker-boot-failure.yaml")
     before = service_json(emu)
     r = gate("check", "--policy", str(policy_file), "--promote", SERVICE, env=emulator_env(emu))
@@ -72,7 +78,9 @@ def test_failing_verdict_leaves_traffic_untouched_and_says_how_to_roll_back(poli
     assert service_json(emu) == before
 
 
-def test_stale_etag_is_refused_and_traffic_untouched(candidate_world, policy_file, serve_world):
+def test_stale_etag_is_refused_and_traffic_untouched(
+    candidate_world: Path, policy_file: Path, serve_world: Any
+) -> None:
     emu = serve_world(candidate_world)
     policy = load_policy(policy_file)
     options = RunOptions(env=emulator_env(emu), handle_signals=False, target=DeployTarget(tag="candidate"))
@@ -98,7 +106,9 @@ def test_stale_etag_is_refused_and_traffic_untouched(candidate_world, policy_fil
     assert service_json(emu)["traffic"] == changed["traffic"]
 
 
-def test_server_side_etag_conflict_is_refused(candidate_world, policy_file, serve_world):
+def test_server_side_etag_conflict_is_refused(
+    candidate_world: Path, policy_file: Path, serve_world: Any
+) -> None:
     """The server's 409 ABORTED (a change between gate's re-read and its PATCH) maps to REFUSED."""
     emu = serve_world(candidate_world)
     emu.add_fault(Fault(api="run", method="PATCH", status=409, message="etag mismatch"))
@@ -107,7 +117,9 @@ def test_server_side_etag_conflict_is_refused(candidate_world, policy_file, serv
     assert "refused" in r.stderr and "traffic left untouched" in r.stderr
 
 
-def test_permission_denied_on_patch_is_exit_3_untouched(candidate_world, policy_file, serve_world):
+def test_permission_denied_on_patch_is_exit_3_untouched(
+    candidate_world: Path, policy_file: Path, serve_world: Any
+) -> None:
     emu = serve_world(candidate_world)
     emu.add_fault(Fault(api="run", method="PATCH", status=403))
     before = service_json(emu)["traffic"]
@@ -117,14 +129,14 @@ def test_permission_denied_on_patch_is_exit_3_untouched(candidate_world, policy_
     assert service_json(emu)["traffic"] == before
 
 
-def test_promote_tag_is_tag_and_cannot_contradict_it(policy_file):
+def test_promote_tag_is_tag_and_cannot_contradict_it(policy_file: Path) -> None:
     r = gate("check", "--policy", str(policy_file), "--promote-tag", "candidate", "--tag", "stable")
     assert r.returncode == 2 and "--promote-tag candidate contradicts --tag stable" in r.stderr
     r = gate("check", "--policy", str(policy_file), "--tag", "candidate", "--revision", "x-00001-abc")
     assert r.returncode == 2 and "either --tag or --revision" in r.stderr
 
 
-def test_not_pass_makes_no_write(candidate_world, policy_file, serve_world):
+def test_not_pass_makes_no_write(candidate_world: Path, policy_file: Path, serve_world: Any) -> None:
     emu = serve_world(candidate_world)
     emu.add_fault(Fault(api="run", method="GET", path="/revisions/", status=403))
     r = promote_cli(policy_file, emulator_env(emu), "--promote-tag", "candidate")

@@ -62,8 +62,8 @@ def test_promotion_is_gclouds_to_revisions_rev_100_every_tag_kept() -> None:
         E("svc-00043-new", 0, "candidate"),
     )
     # A tag that also carried percent keeps the tag at 0%; LATEST tags stay LATEST.
-    spec = (E(None, 90, "latest"), E("svc-00042-old", 10, "stable"))
-    assert traffic.route_all_to(spec, "svc-00043-new") == (
+    spec2 = (E(None, 90, "latest"), E("svc-00042-old", 10, "stable"))
+    assert traffic.route_all_to(spec2, "svc-00043-new") == (
         E("svc-00043-new", 100),
         E(None, 0, "latest"),
         E("svc-00042-old", 0, "stable"),

@@ -32,7 +32,9 @@ class Run:
 
 
 def placed(*checks: tuple[str, tuple[str, ...]], file: str = "p.yaml") -> list[tuple[Item, CheckSpec]]:
-    values = {("checks", i): (10 + i, 5) for i in range(len(checks))}
+    values: dict[tuple[str | int, ...], tuple[int, int]] = {
+        ("checks", i): (10 + i, 5) for i in range(len(checks))
+    }
     doc = Document(file, {}, values=values)
     return [
         (Item(doc, ("checks", i)), CheckSpec(cid, "t", {}, needs=needs))

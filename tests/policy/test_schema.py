@@ -67,7 +67,7 @@ def test_schema_command_prints_sorted_json() -> None:
 
 
 def test_plain_word_messages() -> None:
-    raw = {("a",): "no"}
+    raw: dict[tuple[str | int, ...], str] = {("a",): "no"}
     schema = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": ["integer", "null"]}}}
     assert schema_problems(schema, {"a": False, "b": "x"}, raw) == [
         (("a",), False, 'expected a string, got boolean false (quote it: "no")'),
@@ -131,7 +131,7 @@ def test_the_schema_file_in_docs_is_what_gate_schema_prints_and_its_id_names_it(
 
 def test_variables_inside_patterned_strings_are_accepted_and_typos_are_not() -> None:
     v = _validator()
-    doc = {
+    doc: dict[str, Any] = {
         "apiVersion": "gate/v1",
         "project": "p",
         "region": "r",

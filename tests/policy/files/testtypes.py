@@ -15,7 +15,7 @@ class Ping(CheckType):
     name = "test.ping"
     summary = "Answer an HTTP GET (test type)."
     description = "A test-only type with a URL and an expected status."
-    params_schema: Mapping[str, Any] = {
+    params_schema = {
         "type": "object",
         "additionalProperties": False,
         "required": ["url"],
@@ -25,7 +25,7 @@ class Ping(CheckType):
             "name": {"type": "string"},
         },
     }
-    example: Mapping[str, Any] = {"id": "ping", "type": "test.ping", "with": {"url": "https://example.com/"}}
+    example = {"id": "ping", "type": "test.ping", "with": {"url": "https://example.com/"}}
 
     def attempt(self, ctx: AttemptContext) -> Outcome:
         return Outcome.passed("ok")
@@ -34,7 +34,7 @@ class Ping(CheckType):
 class Count(CheckType):
     name = "test.count"
     summary = "Count things (test type)."
-    params_schema: Mapping[str, Any] = {
+    params_schema = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -44,7 +44,7 @@ class Count(CheckType):
             "enabled": {"type": "boolean"},
         },
     }
-    example: Mapping[str, Any] = {"id": "count", "type": "test.count", "with": {"min_instances": 1}}
+    example = {"id": "count", "type": "test.count", "with": {"min_instances": 1}}
 
     def attempt(self, ctx: AttemptContext) -> Outcome:
         return Outcome.passed("ok")
@@ -53,12 +53,12 @@ class Count(CheckType):
 class Regex(CheckType):
     name = "test.regex"
     summary = "Match patterns (test type)."
-    params_schema: Mapping[str, Any] = {
+    params_schema = {
         "type": "object",
         "additionalProperties": False,
         "properties": {"patterns": {"type": "array", "items": {"type": "string"}}},
     }
-    example: Mapping[str, Any] = {"id": "rx", "type": "test.regex", "with": {"patterns": ["a+"]}}
+    example = {"id": "rx", "type": "test.regex", "with": {"patterns": ["a+"]}}
 
     @classmethod
     def semantic_errors(cls, params: Mapping[str, Any]) -> list[tuple[str, str]]:
