@@ -276,6 +276,18 @@ def policy_doc(
             }
             for s in policy.checks
         ],
+        # As the run applied them; replay applies them again, never judging their expiry
+        # (they were in force when the run happened).
+        "waivers": [
+            {
+                "check": w.check,
+                "reason": redactor.text(w.reason),
+                "owner": redactor.text(w.owner),
+                "expires": w.expires.isoformat(),
+                "match": w.match,
+            }
+            for w in policy.waivers
+        ],
     }
 
 
