@@ -162,7 +162,7 @@ def _footer(report: Report, color: bool) -> list[str]:
     if uses:
         lines.append(f"waivers: {waiver_counts(report)}")
         for result, use in uses:
-            room = max(60, LINE_WIDTH - 4 - len(result.id))
+            room = max(60, FIX_WIDTH - 4 - len(result.id))  # the reason is worth the width
             lines.append(f"  {visible(result.id)}: {visible(one_line(waiver_note(result, use), room))}")
     if report.interrupted_by:
         lines.append(f"interrupted by {visible(report.interrupted_by)}")
