@@ -116,3 +116,22 @@ def test_gate_validate_refuses_an_expired_waiver(tmp_path: Path) -> None:
     r = gate("validate", str(p))
     assert r.returncode == 2
     assert f'{p}:{waiver_line(p)}:5: waiver for check "{SQL}"' in r.stderr and "(yesterday)" in r.stderr
+
+
+def test_replay_of_a_waived_run_agrees_and_never_judges_the_expiry_again(tmp_path: Path) -> None:
+    from gate.evidence.bundle_reader import load_bundle
+    from gate.evidence.replay import replay
+
+    p = staging_with_waiver(tmp_path, days=30)
+    bundle = tmp_path / "bundle"
+    r = gate("check", "--policy", str(p), "--world", S7, "--evidence", str(bundle), "-q")
+    assert r.returncode == 0, r.stderr
+    (recorded,) = load_bundle(bundle).policy["waivers"]
+    assert recorded["check"] == SQL and recorded["match"] == "is below the minimum"
+    outcome = replay(bundle)
+    assert outcome.agree, [row for row in outcome.rows if not row.agrees]
+    assert next(row for row in outcome.rows if row.check_id == SQL).replayed == "WAIVED"
+    # The bundle is read as it was recorded: a waiver that has expired since still applies.
+    policy_json = bundle / "policy.json"
+    doc = json.loads(policy_json.read_text(encoding="utf-8"))
+    assert doc["waivers"][0]["expires"] > waivers.today().isoformat()
