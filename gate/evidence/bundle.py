@@ -42,7 +42,8 @@ gate evidence bundle
 What a gate verdict rested on, written by `gate check --evidence DIR`.
 
   manifest.json    gate version, target, start time, every file with its sha256
-  policy.json      the policy as resolved: checks with params, timing, severity, needs
+  policy.json      the policy as resolved: checks with params, timing, severity, needs,
+                   and the waivers the run applied
                    (headers from the environment appear as {{"env": NAME}}, never values;
                    "environment" says only whether each such variable was set)
   exchanges.jsonl  one JSON object per line: each Google API answer (api, method,
