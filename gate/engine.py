@@ -29,11 +29,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from gate import __version__, durations, registry
+from gate import __version__, durations, registry, waivers
 from gate.checks.base import CheckType
 from gate.context import AttemptContext, Cancelled, RunContext
 from gate.errors import ApiError, MissingFactError, NotFoundError
-from gate.model import Attempt, CheckResult, CheckSpec, Outcome, Policy, Report, Severity, Status
+from gate.model import (
+    SATISFIES_NEEDS,
+    Attempt,
+    CheckResult,
+    CheckSpec,
+    Outcome,
+    Policy,
+    Report,
+    Severity,
+    Status,
+)
 
 # How long past its timeout an attempt may take before it is abandoned: checks
 # are asked to honour ctx.deadline themselves; this only catches ones that don't.
@@ -140,6 +150,7 @@ class Engine:
         # Due checks waiting for a free worker: at most ``pool`` jobs are handed to the
         # workers at a time, so every job in flight is running or about to.
         self._ready: collections.deque[str] = collections.deque()
+        self._waivers = {w.check: w for w in policy.waivers}
 
     # -- public -------------------------------------------------------------
 
@@ -398,10 +409,9 @@ class Engine:
     # -- endings ------------------------------------------------------------
 
     def _finish(self, c: _Check, status: Status, outcome: Outcome, *, summary: str | None = None) -> None:
-        if c.spec.severity is Severity.WARN and status is Status.FAIL:
-            status = Status.WARN
         text = summary if summary is not None else outcome.summary
         result = self._set_result(c, self._result(c, status, text, outcome))
+        status = result.status  # a waiver or an advisory severity may have changed a FAIL
         if self.progress:
             self.progress(c.spec.id, status, len(c.attempts), result.summary)
         if status is Status.FAIL and c.spec.blocking and self.options.fail_fast and self._cut_by is None:
@@ -415,7 +425,7 @@ class Engine:
         blockers: list[tuple[str, Status]] = []
         for n in c.spec.needs:
             dep = self._checks.get(n)
-            if dep is not None and dep.result is not None and dep.result.status is not Status.PASS:
+            if dep is not None and dep.result is not None and dep.result.status not in SATISFIES_NEEDS:
                 blockers.append((n, dep.result.status))
         if blockers:
             detail = ", and ".join(f"{n}, {NEEDS_WORDING[status]}" for n, status in blockers)
@@ -449,6 +459,12 @@ class Engine:
             self._finish(c, outcome.status, outcome, summary=f"{outcome.summary} ({why})")
 
     def _result(self, c: _Check, status: Status, summary: str, outcome: Outcome | None) -> CheckResult:
+        """The check's result; every ending passes here, so its waiver is judged once, on the
+        final status and summary (a FAIL it matches becomes WAIVED), before an advisory
+        FAIL becomes WARN."""
+        status, waiver = waivers.judge(self._waivers.get(c.spec.id), status, summary)
+        if c.spec.severity is Severity.WARN and status is Status.FAIL:
+            status = Status.WARN
         spent = 0.0
         if c.attempts:
             spent = c.attempts[-1].started + c.attempts[-1].duration - c.attempts[0].started
@@ -466,6 +482,7 @@ class Engine:
             needs=c.spec.needs,
             description=c.spec.description,
             source=c.spec.policy_source,
+            waiver=waiver,
         )
 
     def _unfinished(self, c: _Check, why: str) -> CheckResult:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 
@@ -19,6 +20,15 @@ class Status(str, enum.Enum):
     ERROR = "ERROR"  # could not be evaluated; never a pass
     SKIP = "SKIP"  # a `needs:` dependency did not pass; not proven
     CANCELLED = "CANCELLED"  # stopped by fail-fast, the deadline or an interrupt; not proven
+    # A FAIL the policy accepts until a date (a `waivers:` entry): not failing, never hidden.
+    WAIVED = "WAIVED"
+
+
+# A `needs:` dependency in one of these states lets its dependent run. WAIVED does: the
+# dependent is then judged on its own (it must PASS by itself, fail, or be waived itself),
+# whereas skipping it would make every waiver of a needed check INCONCLUSIVE (a SKIP is
+# never waived): turning the check off by other means.
+SATISFIES_NEEDS = frozenset({Status.PASS, Status.WAIVED})
 
 
 class Severity(str, enum.Enum):
@@ -130,6 +140,42 @@ class DeployTarget:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """A policy's acceptance of one check's failure until the end of ``expires`` (UTC).
+
+    ``match``: a regular expression searched in the FAIL summary; None waives any FAIL
+    of the check. ``source`` is the waiver's entry in the policy.
+    """
+
+    check: str
+    reason: str
+    owner: str
+    expires: date  # the last day the waiver is in force, in UTC
+    match: str | None = None
+    source: SourceRef | None = None
+
+    @property
+    def ends_at(self) -> datetime:
+        """The first instant the waiver no longer applies: 00:00:00Z the day after ``expires``."""
+        return datetime.combine(self.expires + timedelta(days=1), time(0), tzinfo=timezone.utc)
+
+
+class WaiverState(str, enum.Enum):
+    """What a check's waiver did in one run (decided by the engine, shown by every report)."""
+
+    APPLIED = "applied"  # the FAIL became WAIVED
+    NOT_NEEDED = "not-needed"  # the check passed: the waiver may be stale
+    NOT_MATCHED = "not-matched"  # a FAIL whose summary the waiver's match does not find
+    NOT_APPLICABLE = "not-applicable"  # ERROR, SKIP, CANCELLED: only a FAIL is ever waived
+
+
+@dataclass(frozen=True)
+class WaiverUse:
+    waiver: Waiver
+    state: WaiverState
+
+
+@dataclass(frozen=True)
 class Policy:
     project: str
     region: str
@@ -140,6 +186,7 @@ class Policy:
     # Per-API endpoint overrides, e.g. {"run": "https://run-psc.example.internal"}.
     endpoints: Mapping[str, str] = field(default_factory=dict)
     target: DeployTarget | None = None  # the policy's `target:`
+    waivers: tuple[Waiver, ...] = ()  # the policy's `waivers:`, at most one per check id
 
 
 @dataclass(frozen=True)
@@ -195,6 +242,7 @@ class CheckResult:
     needs: tuple[str, ...] = ()
     description: str = ""
     source: SourceRef | None = None  # where the check appears in the policy (CheckSpec.policy_source)
+    waiver: WaiverUse | None = None  # the policy's waiver for this check and what it did
 
     @property
     def blocking(self) -> bool:
@@ -259,14 +307,29 @@ class Report:
 
     @property
     def verdict(self) -> Verdict:
+        """FAIL on any blocking FAIL; PASS when every blocking check passed or was waived
+        and at least one passed; otherwise INCONCLUSIVE.
+
+        A WAIVED blocking check does not fail the verdict: the waiver exists so the
+        deploy can ship (the reports say "PASS with waivers"). It proves nothing
+        either, so a policy whose every blocking check was waived is INCONCLUSIVE,
+        like a policy with no blocking check.
+        """
         if self.interrupted_by:
             return Verdict.INTERRUPTED
         blocking = [r for r in self.results if r.blocking]
         if any(r.status is Status.FAIL for r in blocking):
             return Verdict.FAIL
-        if blocking and all(r.status is Status.PASS for r in blocking):
+        if all(r.status in (Status.PASS, Status.WAIVED) for r in blocking) and any(
+            r.status is Status.PASS for r in blocking
+        ):
             return Verdict.PASS
         return Verdict.INCONCLUSIVE
+
+    @property
+    def waived(self) -> tuple[CheckResult, ...]:
+        """The checks whose FAIL a waiver accepted, in policy order."""
+        return tuple(r for r in self.results if r.status is Status.WAIVED)
 
     @property
     def exit_code(self) -> int:

@@ -3,13 +3,25 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
 from gate import registry
 from gate.context import RunContext
 from gate.engine import Engine, EngineOptions, run_policy
-from gate.model import CheckSpec, ExitCode, Policy, Severity, Status, Timing, Verdict
+from gate.model import (
+    CheckSpec,
+    ExitCode,
+    Policy,
+    Report,
+    Severity,
+    Status,
+    Timing,
+    Verdict,
+    Waiver,
+    WaiverState,
+)
 from tests.fakechecks import Script
 
 
@@ -309,3 +321,97 @@ def test_sigterm_exit_code() -> None:
     from gate.model import Report
 
     assert Report("p", "r", "x", (), "", 0, interrupted_by="SIGTERM").exit_code == 143
+
+
+# -- waivers: applied when a check finishes ----------------------------------------------
+
+
+def waiver(check: str, match: str | None = None) -> Waiver:
+    # The engine never judges dates (the loader refuses an expired waiver): any date will do.
+    return Waiver(check, "known", "team", date(2000, 1, 1), match)
+
+
+def run_waived(*specs: CheckSpec, waivers: tuple[Waiver, ...], **opts: object) -> Report:
+    policy = Policy("p", "r", tuple(specs), waivers=waivers)
+    return run_policy(policy, RunContext("p", "r"), EngineOptions(**opts))  # type: ignore[arg-type]
+
+
+def test_a_waived_blocking_fail_lets_the_run_pass_and_says_so() -> None:
+    rep = run_waived(spec("a", "pass"), spec("b", "fail-final"), waivers=(waiver("b", "definitely"),))
+    b = rep.result("b")
+    assert b.status is Status.WAIVED and b.summary == "definitely bad"
+    assert b.waiver is not None and b.waiver.state is WaiverState.APPLIED
+    assert rep.result("a").waiver is None
+    assert (rep.verdict, rep.exit_code) == (Verdict.PASS, 0)
+
+
+def test_a_waiver_whose_match_misses_leaves_the_fail() -> None:
+    rep = run_waived(spec("a", "pass"), spec("b", "fail-final"), waivers=(waiver("b", "tier"),))
+    b = rep.result("b")
+    assert b.status is Status.FAIL and b.waiver is not None and b.waiver.state is WaiverState.NOT_MATCHED
+    assert rep.exit_code == 1
+
+
+def test_an_error_is_never_waived() -> None:
+    rep = run_waived(spec("a", "pass"), spec("b", "403"), waivers=(waiver("b"),))
+    b = rep.result("b")
+    assert b.status is Status.ERROR and b.waiver is not None
+    assert b.waiver.state is WaiverState.NOT_APPLICABLE
+    assert rep.exit_code == 3
+
+
+def test_an_advisory_fail_is_waived_not_warned_and_a_missed_one_warns() -> None:
+    rep = run_waived(
+        spec("a", "pass"),
+        spec("w1", "fail-final", severity=Severity.WARN),
+        spec("w2", "fail-final", severity=Severity.WARN),
+        waivers=(waiver("w1"), waiver("w2", "nope")),
+    )
+    assert rep.result("w1").status is Status.WAIVED
+    assert rep.result("w2").status is Status.WARN
+    w2 = rep.result("w2").waiver
+    assert w2 is not None and w2.state is WaiverState.NOT_MATCHED
+
+
+def test_a_check_that_passes_while_waived_says_the_waiver_is_not_needed() -> None:
+    rep = run_waived(spec("a", "pass"), waivers=(waiver("a"),))
+    a = rep.result("a")
+    assert a.status is Status.PASS and a.waiver is not None and a.waiver.state is WaiverState.NOT_NEEDED
+
+
+def test_a_waiver_is_judged_on_the_final_answer_of_a_polled_check() -> None:
+    # The first attempts fail; the check is polled on and passes: nothing was waived.
+    timing = Timing(timeout=5, interval=0.01, deadline=5)
+    rep = run_waived(spec("a", "fail", "fail", "pass", timing=timing), waivers=(waiver("a"),))
+    a = rep.result("a")
+    assert a.status is Status.PASS and a.waiver is not None and a.waiver.state is WaiverState.NOT_NEEDED
+
+
+def test_a_waived_failure_does_not_start_fail_fast() -> None:
+    # b keeps polling until it passes: a waived failure is not a reason to stop waiting.
+    timing = Timing(timeout=5, interval=0.01, deadline=5)
+    rep = run_waived(
+        spec("a", "fail-final"), spec("b", "fail", "fail", "pass", timing=timing), waivers=(waiver("a"),)
+    )
+    assert rep.result("a").status is Status.WAIVED
+    assert rep.result("b").status is Status.PASS and len(rep.result("b").attempts) == 3
+    assert rep.exit_code == 0
+
+
+def test_a_check_that_needs_a_waived_one_runs_and_is_judged_on_its_own() -> None:
+    rep = run_waived(
+        spec("a", "fail-final"),
+        spec("b", "pass", needs=("a",)),
+        spec("c", "fail-final", needs=("a",)),
+        waivers=(waiver("a"),),
+    )
+    assert rep.result("b").status is Status.PASS and Script.calls["b"] == 1
+    assert rep.result("c").status is Status.FAIL  # its own failure still blocks
+    assert rep.exit_code == 1
+
+
+def test_a_skipped_check_keeps_its_skip_whatever_its_waiver() -> None:
+    rep = run_waived(spec("a", "403"), spec("b", "fail-final", needs=("a",)), waivers=(waiver("b"),))
+    b = rep.result("b")
+    assert b.status is Status.SKIP and b.waiver is not None and b.waiver.state is WaiverState.NOT_APPLICABLE
+    assert "b" not in Script.calls

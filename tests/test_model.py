@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -18,13 +19,16 @@ from gate.model import (
     Status,
     Timing,
     Verdict,
+    Waiver,
+    WaiverState,
 )
 
 # -- the public vocabulary (README, docs/REPORT.md, report.schema.json) ---------------------
 
 
 def test_status_severity_and_verdict_values() -> None:
-    assert [s.value for s in Status] == ["PASS", "FAIL", "WARN", "ERROR", "SKIP", "CANCELLED"]
+    # WAIVED was added last: the earlier values keep their order (docs/REPORT.md).
+    assert [s.value for s in Status] == ["PASS", "FAIL", "WARN", "ERROR", "SKIP", "CANCELLED", "WAIVED"]
     assert [s.value for s in Severity] == ["block", "warn"]
     assert [v.value for v in Verdict] == ["PASS", "FAIL", "INCONCLUSIVE", "INTERRUPTED"]
     assert Status("PASS") is Status.PASS and Severity("warn") is Severity.WARN
@@ -143,14 +147,58 @@ def test_advisory_checks_never_change_the_verdict(status: Status) -> None:
 
 
 def test_the_verdict_over_every_pair_of_blocking_statuses() -> None:
+    passing = {(Status.PASS, Status.PASS), (Status.PASS, Status.WAIVED), (Status.WAIVED, Status.PASS)}
     for a, b in itertools.product(Status, repeat=2):
         verdict = report(result("a", a), result("b", b)).verdict
         if Status.FAIL in (a, b):
             assert verdict is Verdict.FAIL, (a, b)
-        elif a is b is Status.PASS:
+        elif (a, b) in passing:
             assert verdict is Verdict.PASS, (a, b)
         else:
             assert verdict is Verdict.INCONCLUSIVE, (a, b)
+
+
+# -- waivers: the verdict and exit code (docs/POLICY.md, "Waivers") --------------------------
+
+B, W = Severity.BLOCK, Severity.WARN
+
+
+@pytest.mark.parametrize(
+    ("statuses", "verdict", "code"),
+    [
+        # A waived blocking failure lets the deploy ship: PASS, exit 0 ...
+        (((Status.PASS, B), (Status.WAIVED, B)), Verdict.PASS, 0),
+        (((Status.PASS, B), (Status.WAIVED, W)), Verdict.PASS, 0),
+        (((Status.PASS, B), (Status.WAIVED, B), (Status.WAIVED, W), (Status.WARN, W)), Verdict.PASS, 0),
+        # ... but proves nothing: with no blocking check that passed, not proven ready.
+        (((Status.WAIVED, B),), Verdict.INCONCLUSIVE, 3),
+        (((Status.WAIVED, B), (Status.WAIVED, B), (Status.PASS, W)), Verdict.INCONCLUSIVE, 3),
+        # A waiver never hides another failure or an unknown answer.
+        (((Status.WAIVED, B), (Status.FAIL, B)), Verdict.FAIL, 1),
+        (((Status.PASS, B), (Status.WAIVED, B), (Status.ERROR, B)), Verdict.INCONCLUSIVE, 3),
+        (((Status.PASS, B), (Status.WAIVED, B), (Status.SKIP, B)), Verdict.INCONCLUSIVE, 3),
+        (((Status.PASS, B), (Status.WAIVED, B), (Status.CANCELLED, B)), Verdict.INCONCLUSIVE, 3),
+    ],
+)
+def test_the_verdict_and_exit_code_with_waived_checks(
+    statuses: tuple[tuple[Status, Severity], ...], verdict: Verdict, code: int
+) -> None:
+    r = report(*(result(f"c{i}", st, sev) for i, (st, sev) in enumerate(statuses)))
+    assert (r.verdict, r.exit_code) == (verdict, code)
+    assert [x.id for x in r.waived] == [f"c{i}" for i, (st, _) in enumerate(statuses) if st is Status.WAIVED]
+
+
+def test_an_interrupted_run_with_waived_checks_is_interrupted() -> None:
+    r = report(result("a", Status.PASS), result("b", Status.WAIVED), interrupted_by="SIGINT")
+    assert (r.verdict, r.exit_code) == (Verdict.INTERRUPTED, 130)
+
+
+def test_a_waiver_ends_at_midnight_utc_after_its_last_day() -> None:
+    w = Waiver("a", "known", "team", date(2024, 2, 28))
+    assert w.ends_at == datetime(2024, 2, 29, tzinfo=timezone.utc)  # a leap day is a day
+    assert Waiver("a", "r", "o", date(2024, 12, 31)).ends_at == datetime(2025, 1, 1, tzinfo=timezone.utc)
+    assert (w.match, w.source) == (None, None)
+    assert [s.value for s in WaiverState] == ["applied", "not-needed", "not-matched", "not-applicable"]
 
 
 @pytest.mark.parametrize(("signal", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
@@ -162,7 +210,7 @@ def test_an_interrupted_run_is_interrupted_whatever_its_results(signal: str, cod
 
 def test_counts_every_status_even_absent_ones() -> None:
     r = report(result("a", Status.PASS), result("b", Status.PASS), result("c", Status.SKIP, Severity.WARN))
-    assert r.counts() == {"PASS": 2, "FAIL": 0, "WARN": 0, "ERROR": 0, "SKIP": 1, "CANCELLED": 0}
+    assert r.counts() == {"PASS": 2, "FAIL": 0, "WARN": 0, "ERROR": 0, "SKIP": 1, "CANCELLED": 0, "WAIVED": 0}
 
 
 def test_result_by_id() -> None:

@@ -78,11 +78,13 @@ def _annotate_invalid(stderr: str) -> list[str]:
     for raw in stderr.splitlines():
         m = _DIAGNOSTIC.match(raw)
         if m:
+            # An expiring waiver is a warning printed beside the errors; it stays one.
+            warning = m["message"].startswith("warning: ")
             lines.append(
                 command(
-                    "error",
-                    m["message"],
-                    title="gate: invalid input",
+                    "warning" if warning else "error",
+                    m["message"].removeprefix("warning: "),
+                    title="gate: waiver expires soon" if warning else "gate: invalid input",
                     file=m["file"],
                     line=m["line"],
                     col=m["col"],

@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from gate import durations
-from gate.commands.common import check_output_path, error_boundary, use_color, world_path
+from gate.commands.common import (
+    check_output_path,
+    error_boundary,
+    print_warnings,
+    use_color,
+    world_path,
+)
 from gate.engine import EngineOptions
 from gate.errors import UsageError
 from gate.model import ExitCode, Report, Status
@@ -280,6 +286,10 @@ def command(
     world_file = world_path(world) if world is not None else None
     path = Path(policy_path) if policy_path else find_policy(project or "")
     policy = load_policy(path, vars=parse_vars(var_pairs), project=project)
+    if policy.waivers:
+        from gate import waivers
+
+        print_warnings(waivers.expiring(policy.waivers, waivers.today()))
     cli_target, service = traffic_target(
         policy,
         tag,

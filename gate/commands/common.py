@@ -18,7 +18,7 @@ from typing import Any, TextIO, TypeVar
 import click
 
 import gate
-from gate.errors import CredentialsError, InputError, UsageError
+from gate.errors import CredentialsError, Diagnostic, InputError, UsageError
 from gate.model import ExitCode
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,6 +59,14 @@ def error_boundary(fn: F) -> F:
         sys.exit(int(code or 0))
 
     return wrapper  # type: ignore[return-value]
+
+
+def print_warnings(warnings: list[Diagnostic]) -> None:
+    """``file:line:col: warning: message`` on stderr, one per line; never an exit code."""
+    for d in warnings:
+        where = f"{d.source}: " if d.source else ""
+        key = f"{d.path}: " if d.path else ""
+        click.echo(f"{where}warning: {key}{d.message}", err=True)
 
 
 def _silence_stdout() -> None:

@@ -92,7 +92,14 @@ def reason(report: Report) -> str:
         if r.blocking and r.status in (Status.FAIL, Status.ERROR):
             return one_line(r.summary, REASON_WIDTH)
     counts = report.counts()
-    return f"all {counts[Status.PASS.value]} checks passed" if report.verdict.value == "PASS" else ""
+    if report.verdict.value != "PASS":
+        return ""
+    waived = counts[Status.WAIVED.value]
+    return (
+        f"{counts[Status.PASS.value]} checks passed, {waived} waived"
+        if waived
+        else f"all {counts[Status.PASS.value]} checks passed"
+    )
 
 
 def table(runs: list[WorldRun]) -> list[str]:

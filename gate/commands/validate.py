@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from gate.commands.common import error_boundary
+from gate.commands.common import error_boundary, print_warnings
 from gate.errors import Diagnostic, InputError
 from gate.policy import yamlsafe
 from gate.policy.bundled import bundled_dir
-from gate.policy.loader import validate_file
+from gate.policy.loader import inspect_file
 
 _SUFFIXES = (".yaml", ".yml")
 
@@ -54,6 +54,7 @@ def command(paths: tuple[str, ...]) -> int:
         where = ", ".join(paths or _defaults()) or "./policies, ./checks"
         problems.append(Diagnostic(None, "", f"no .yaml files to validate in {where}"))
     tests: list[str] = []
+    warnings: list[Diagnostic] = []
     for f in files:
         kind = _kind(f)
         if kind == "PolicyTest":
@@ -62,13 +63,19 @@ def command(paths: tuple[str, ...]) -> int:
         elif kind == "World":
             problems.extend(_world(f))
         else:
-            problems.extend(validate_file(f))
+            found, warned = inspect_file(f)
+            problems.extend(found)
+            warnings.extend(warned)
+    # Warnings first and on stderr, so they are seen whatever the outcome; they never change it.
+    print_warnings(list(dict.fromkeys(warnings)))
     if problems:
         raise InputError(list(dict.fromkeys(problems)))
     note = ""
     if tests:
         noun = "policy test" if len(tests) == 1 else "policy tests"
         note = f" ({len(tests)} {noun}: run with gate test {' '.join(tests)})"
+    if warnings:
+        note += f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})"
     click.echo(f"ok: {len(files)} file{'s' if len(files) != 1 else ''}{note}")
     return 0
 

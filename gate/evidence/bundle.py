@@ -42,7 +42,8 @@ gate evidence bundle
 What a gate verdict rested on, written by `gate check --evidence DIR`.
 
   manifest.json    gate version, target, start time, every file with its sha256
-  policy.json      the policy as resolved: checks with params, timing, severity, needs
+  policy.json      the policy as resolved: checks with params, timing, severity, needs,
+                   and the waivers the run applied
                    (headers from the environment appear as {{"env": NAME}}, never values;
                    "environment" says only whether each such variable was set)
   exchanges.jsonl  one JSON object per line: each Google API answer (api, method,
@@ -275,6 +276,18 @@ def policy_doc(
                 "with": redactor.deep(_plain(s.params)),
             }
             for s in policy.checks
+        ],
+        # As the run applied them; replay applies them again, never judging their expiry
+        # (they were in force when the run happened).
+        "waivers": [
+            {
+                "check": w.check,
+                "reason": redactor.text(w.reason),
+                "owner": redactor.text(w.owner),
+                "expires": w.expires.isoformat(),
+                "match": w.match,
+            }
+            for w in policy.waivers
         ],
     }
 

@@ -11,11 +11,12 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from gate.evidence.bundle import BUNDLE_FORMAT, FILES
-from gate.model import CheckSpec, DeployTarget, Policy, Severity, Timing
+from gate.model import CheckSpec, DeployTarget, Policy, Severity, Timing, Waiver
 
 
 class BundleError(Exception):
@@ -104,6 +105,16 @@ def policy_from(doc: Mapping[str, Any]) -> Policy:
             endpoints=dict(doc.get("endpoints") or {}),
             # The run's own target (--tag/--revision included): the same revisions are judged again.
             target=_target(doc.get("target")),
+            waivers=tuple(
+                Waiver(
+                    check=str(w["check"]),
+                    reason=str(w["reason"]),
+                    owner=str(w["owner"]),
+                    expires=date.fromisoformat(str(w["expires"])),
+                    match=None if w.get("match") is None else str(w["match"]),
+                )
+                for w in doc.get("waivers") or ()  # bundles written before waivers have none
+            ),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise BundleError(f"policy.json: malformed check ({type(e).__name__}: {e})") from None

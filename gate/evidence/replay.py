@@ -76,13 +76,20 @@ class Recorded(CheckType):
 
     def attempt(self, ctx: AttemptContext) -> Outcome:
         status = Status(self.params["status"])
-        if status is Status.WARN:
-            status = Status.FAIL  # the engine turns an advisory FAIL back into WARN
+        if status in (Status.WARN, Status.WAIVED):
+            # The engine turns an advisory FAIL back into WARN, and applies the recorded
+            # waiver again, to the recorded summary its match was searched in.
+            return Outcome(Status.FAIL, str(self.params.get("summary") or self.params["note"]), final=True)
         return Outcome(status, str(self.params["note"]), final=True)
 
 
-def replay_policy(policy: Policy, recorded: Mapping[str, str], rebuilt: Rebuilt) -> Policy:
-    """The recorded policy as the replay runs it: compressed polling, stubs for what cannot be recomputed."""
+def replay_policy(
+    policy: Policy, recorded: Mapping[str, str], rebuilt: Rebuilt, summaries: Mapping[str, str] | None = None
+) -> Policy:
+    """The recorded policy as the replay runs it: compressed polling, stubs for what cannot be recomputed.
+
+    ``summaries``: the recorded summary per check id, which a stub of a WAIVED check
+    fails with so that its waiver's match is judged on the same text."""
     checks = []
     for spec in policy.checks:
         status = recorded.get(spec.id)
@@ -91,6 +98,8 @@ def replay_policy(policy: Policy, recorded: Mapping[str, str], rebuilt: Rebuilt)
         needs = tuple(n for n in spec.needs if recorded.get(n) not in (None, Status.CANCELLED.value))
         if spec.id in rebuilt.not_replayable:
             params = {"status": status, "note": rebuilt.not_replayable[spec.id]}
+            if status in (Status.WAIVED.value, Status.WARN.value) and summaries and spec.id in summaries:
+                params["summary"] = summaries[spec.id]
             spec = dataclasses.replace(
                 spec, type=STUB_TYPE, params=params, timing=Timing(timeout=5.0), needs=needs
             )
@@ -137,11 +146,12 @@ def replay(path: Path) -> ReplayResult:
     policy = policy_from(bundle.policy)
     try:
         recorded = {str(c["id"]): str(c["status"]) for c in bundle.report["checks"]}
+        summaries = {str(c["id"]): str(c.get("summary", "")) for c in bundle.report["checks"]}
         recorded_verdict = str(bundle.report["verdict"])
     except (KeyError, TypeError) as e:
         raise BundleError(f"report.json: malformed ({e})") from None
     rebuilt = rebuild(bundle, policy)
-    runnable = replay_policy(policy, recorded, rebuilt)
+    runnable = replay_policy(policy, recorded, rebuilt, summaries)
     world_text = json.dumps(rebuilt.world, indent=2, sort_keys=True) + "\n"
     env = {n: PLACEHOLDER for n, was_set in (bundle.policy.get("environment") or {}).items() if was_set}
     with (

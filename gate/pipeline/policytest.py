@@ -17,12 +17,12 @@ from typing import Any
 
 from gate import durations
 from gate.errors import Diagnostic, InputError
-from gate.model import Report, SourceRef
+from gate.model import Report, SourceRef, Status
 from gate.policy import yamlsafe
 
 BUNDLED_WORLDS = Path(__file__).resolve().parent.parent / "emulator" / "worlds"
 KIND = "PolicyTest"
-STATUSES = ["PASS", "FAIL", "WARN", "ERROR", "SKIP", "CANCELLED"]
+STATUSES = [s.value for s in Status]
 VERDICTS = ["PASS", "FAIL", "INCONCLUSIVE", "INTERRUPTED"]
 
 _SCALAR = {"type": ["string", "number", "boolean"]}

@@ -13,12 +13,14 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from gate import durations, registry
+from gate import waivers as waiver_rules
 from gate.errors import Diagnostic, InputError, UsageError
-from gate.model import CheckSpec, DeployTarget, Policy, Severity, SourceRef, Timing
+from gate.model import CheckSpec, DeployTarget, Policy, Severity, SourceRef, Timing, Waiver
 from gate.policy import schema
 from gate.policy.bundled import bundled_dir
 from gate.policy.graph import check_graph
@@ -226,12 +228,16 @@ def _select(
     return [i for i in items if i.data.get("id") not in excluded], excluded
 
 
-def _policy_items(doc: Document, scope: dict[str, Any], run: _Run) -> tuple[list[_Item], set[str]]:
+def _policy_items(doc: Document, scope: dict[str, Any], run: _Run) -> tuple[list[_Item], set[str], Any]:
+    """The checks (included ones first), the ids excluded, and the interpolated ``waivers:``."""
     includes = interpolate(doc.data.get("include"), scope, doc, ("include",), run)
     checks = interpolate(doc.data.get("checks"), scope, doc, ("checks",), run)
+    waived = interpolate(doc.data.get("waivers"), scope, doc, ("waivers",), run)
     data = {**doc.data, "checks": checks} if "checks" in doc.data else dict(doc.data)
     if "include" in doc.data:
         data["include"] = includes
+    if "waivers" in doc.data:
+        data["waivers"] = waived
     run.problems(doc, schema.schema_problems(schema.POLICY, data, doc.raw, skip=is_unbound))
     items: list[_Item] = []
     excluded: set[str] = set()
@@ -241,7 +247,7 @@ def _policy_items(doc: Document, scope: dict[str, Any], run: _Run) -> tuple[list
             items.extend(got)
             excluded |= gone
     items.extend(_check_items(doc, checks))
-    return items, excluded
+    return items, excluded, waived
 
 
 # --------------------------------------------------------------------------- checks
@@ -344,11 +350,19 @@ def _where_checks(doc: Document) -> tuple[SourceRef, str]:
     return doc.ref(()), ""
 
 
-def load_policy(path: str | Path, *, vars: Mapping[str, str] = {}, project: str | None = None) -> Policy:
+def load_policy(
+    path: str | Path,
+    *,
+    vars: Mapping[str, str] = {},
+    project: str | None = None,
+    today: date | None = None,
+) -> Policy:
     """Load and fully validate a policy; raises InputError listing every problem.
 
     ``vars`` (from ``--var``) replace the policy's own values; ``project``, when
-    given, replaces the policy's ``project:`` (and so ``${project}``).
+    given, replaces the policy's ``project:`` (and so ``${project}``). ``today``
+    is the UTC date an expired waiver is judged against (default: now; tests
+    pass their own, see :func:`gate.waivers.today`).
     """
     run = _Run()
     doc = _open(path, run)
@@ -364,8 +378,11 @@ def load_policy(path: str | Path, *, vars: Mapping[str, str] = {}, project: str 
     scope: dict[str, Any] = {**declared}
     scope["project"] = proj if isinstance(proj, str) else ""
     scope["region"] = region if isinstance(region, str) else ""
-    items, excluded = _policy_items(doc, scope, run)
+    items, excluded, waived = _policy_items(doc, scope, run)
     specs = _resolve(items, data.get("defaults"), excluded, run)
+    waivers = _waivers(doc, waived, specs, excluded, run)
+    for d in waiver_rules.expired(waivers, today if today is not None else waiver_rules.today()):
+        run.at((d.source or doc.ref(("waivers",)), d.path), d.message)
     if not items and data.get("checks", []) == []:
         run.at(_where_checks(doc), "policy has no checks: an empty policy is an error, not a pass")
     elif specs and not any(s.blocking for s in specs):
@@ -382,7 +399,78 @@ def load_policy(path: str | Path, *, vars: Mapping[str, str] = {}, project: str 
         source=_display(path),
         endpoints=dict(endpoints) if isinstance(endpoints, dict) else {},
         target=target,
+        waivers=waivers,
     )
+
+
+def _waivers(
+    doc: Document, waived: Any, specs: list[CheckSpec], excluded: set[str], run: _Run
+) -> tuple[Waiver, ...]:
+    """The policy's ``waivers:`` (shape already checked by the schema) against the resolved checks.
+
+    A waiver names a check by its final id (an included check's id after substitution),
+    so a typo cannot waive nothing in silence; one waiver per check, so which one applied
+    is never a question of order.
+    """
+    ids = [s.id for s in specs]
+    first: dict[str, SourceRef] = {}
+    out: list[Waiver] = []
+    for i, entry in enumerate(waived if isinstance(waived, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        at: Key = ("waivers", i)
+        cid, expires, match = entry.get("check"), entry.get("expires"), entry.get("match")
+        ok = isinstance(cid, str) and all(
+            isinstance(entry.get(k), str) for k in ("reason", "owner", "expires")
+        )
+        if isinstance(cid, str) and cid not in ids and not is_unbound(cid):
+            if cid in excluded:
+                msg = (
+                    f"check {schema.quoted(cid)} is excluded by its include: entry: there is nothing to waive"
+                )
+            else:
+                msg = f"no check {schema.quoted(cid)} to waive{schema.suggest(cid, ids)}"
+            run.add(doc, (*at, "check"), msg)
+            ok = False
+        elif isinstance(cid, str) and cid in first:
+            msg = (
+                f"a second waiver for check {schema.quoted(cid)} (the first is at {first[cid]}): "
+                "give one waiver per check; its match: can list several messages (a|b)"
+            )
+            run.add(doc, (*at, "check"), msg)
+            ok = False
+        elif isinstance(cid, str):
+            first[cid] = doc.ref(at)
+        day = _date(expires)
+        if isinstance(expires, str) and re.fullmatch(schema.DATE_PATTERN, expires) and day is None:
+            run.add(doc, (*at, "expires"), f"{schema.quoted(expires)} is not a calendar date")
+        if isinstance(match, str):
+            try:
+                re.compile(match)
+            except re.error as e:
+                run.add(doc, (*at, "match"), f"invalid regular expression {schema.quoted(match)}: {e}")
+                ok = False
+        if ok and day is not None and isinstance(cid, str) and (match is None or isinstance(match, str)):
+            out.append(
+                Waiver(
+                    check=cid,
+                    reason=str(entry["reason"]),
+                    owner=str(entry["owner"]),
+                    expires=day,
+                    match=match,
+                    source=doc.ref(at),
+                )
+            )
+    return tuple(out)
+
+
+def _date(value: Any) -> date | None:
+    if not isinstance(value, str) or not re.fullmatch(schema.DATE_PATTERN, value):
+        return None  # the schema says what a date looks like
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _target(doc: Document, scope: dict[str, Any], run: _Run) -> DeployTarget | None:
@@ -421,17 +509,24 @@ def _validate_library(path: str | Path) -> None:
     run.raise_if_any()
 
 
-def validate_file(path: str | Path) -> list[Diagnostic]:
+def validate_file(path: str | Path, *, today: date | None = None) -> list[Diagnostic]:
     """Every problem in a policy or check-library file; [] when it is valid."""
+    return inspect_file(path, today=today)[0]
+
+
+def inspect_file(path: str | Path, *, today: date | None = None) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """(problems, warnings) of a policy or check-library file. Warnings never make a file
+    invalid: a waiver that ends within :data:`gate.waivers.WARN_DAYS` days."""
+    on = today if today is not None else waiver_rules.today()
     try:
         doc = load_yaml(path, _display(path))
         if doc.data.get("kind") == "CheckLibrary":
             _validate_library(path)
-        else:
-            load_policy(path)
+            return [], []
+        policy = load_policy(path, today=on)
     except InputError as e:
-        return _redacted(e.diagnostics)
-    return []
+        return _redacted(e.diagnostics), []
+    return [], _redacted(waiver_rules.expiring(policy.waivers, on))
 
 
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9.:-]*$")

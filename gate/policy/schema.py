@@ -133,6 +133,36 @@ def _target() -> dict[str, Any]:
     }
 
 
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _waiver(editor: bool) -> dict[str, Any]:
+    text = {"type": "string", "minLength": 1}
+    return {
+        "type": "object",
+        "description": "Accept one check's FAIL until a date: it is reported as WAIVED and does not "
+        "block. ERROR, SKIP and CANCELLED are never waived. See docs/POLICY.md.",
+        "additionalProperties": False,
+        "required": ["check", "reason", "owner", "expires"],
+        "properties": {
+            "check": {**text, "description": "The id of the check (an included check by its final id)."},
+            "reason": {**text, "description": "Why the failure is accepted, e.g. the ticket fixing it."},
+            "owner": {**text, "description": "Who answers for the waiver (a team or an address)."},
+            "expires": {
+                "type": "string",
+                "pattern": DATE_PATTERN + (_VAR_REF if editor else ""),
+                "x-expected": 'a date like "2025-07-01" (YYYY-MM-DD)',
+                "description": "The last day the waiver is in force (it ends at 00:00 UTC the next day).",
+            },
+            "match": {
+                **text,
+                "description": "A regular expression searched in the FAIL summary; only a FAIL it "
+                "finds is waived (default: any FAIL of the check).",
+            },
+        },
+    }
+
+
 def policy_schema(editor: bool = False) -> dict[str, Any]:
     return {
         "type": "object",
@@ -175,6 +205,7 @@ def policy_schema(editor: bool = False) -> dict[str, Any]:
                 },
             },
             "checks": {"type": "array", "items": _check(editor)},
+            "waivers": {"type": "array", "items": _waiver(editor)},
         },
     }
 

@@ -13,7 +13,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from gate.model import Attempt, CheckResult, ExitCode, Report, Status
+from gate.model import (
+    SATISFIES_NEEDS,
+    Attempt,
+    CheckResult,
+    ExitCode,
+    Report,
+    Status,
+    Verdict,
+    WaiverState,
+    WaiverUse,
+)
 
 # Metric names that hold durations by convention; `timings=False` zeroes them
 # along with the report's own timings because they vary from run to run.
@@ -170,8 +180,10 @@ def attempts_brief(attempts: tuple[Attempt, ...], timings: bool) -> str:
 
 
 def counts_line(report: Report) -> str:
+    """ "3 checks: 2 PASS, 1 FAIL, ..." with every status; WAIVED only when a check was waived
+    (no check is WAIVED without a waiver in the policy)."""
     counts = report.counts()
-    parts = [f"{counts[s.value]} {s.value}" for s in Status]
+    parts = [f"{counts[s.value]} {s.value}" for s in Status if s is not Status.WAIVED or counts[s.value]]
     n = len(report.results)
     return f"{n} {'check' if n == 1 else 'checks'}: " + ", ".join(parts)
 
@@ -184,9 +196,10 @@ _RANK = {
     Status.FAIL: 0,
     Status.ERROR: 1,
     Status.WARN: 2,
-    Status.SKIP: 3,
-    Status.CANCELLED: 4,
-    Status.PASS: 5,
+    Status.WAIVED: 3,  # a failure still, accepted until its waiver expires
+    Status.SKIP: 4,
+    Status.CANCELLED: 5,
+    Status.PASS: 6,
 }
 
 # How a dependency that did not pass is named as the cause of a skip.
@@ -211,7 +224,7 @@ def root_causes(result: CheckResult, by_id: Mapping[str, CheckResult]) -> list[C
     def walk(r: CheckResult) -> None:
         for n in r.needs:
             dep = by_id.get(n)
-            if dep is None or n in seen or dep.status is Status.PASS:
+            if dep is None or n in seen or dep.status in SATISFIES_NEEDS:
                 continue
             seen.add(n)
             if dep.status is Status.SKIP and dep.needs:
@@ -224,7 +237,7 @@ def root_causes(result: CheckResult, by_id: Mapping[str, CheckResult]) -> list[C
 
 
 def ordered(results: tuple[CheckResult, ...]) -> list[CheckResult]:
-    """FAIL, ERROR, WARN, SKIP, CANCELLED, PASS; within a status, checks others wait on first."""
+    """FAIL, ERROR, WARN, WAIVED, SKIP, CANCELLED, PASS; within a status, checks others wait on first."""
     by_id = _by_id(results)
     blocked: dict[str, int] = {}
     for r in results:
@@ -275,13 +288,14 @@ def one_line(text: str, limit: int = 160) -> str:
 
 def fix_first(report: Report, width: int = 160) -> list[tuple[CheckResult, str, str]]:
     """(result, why, fix) for what to fix first, causes first: what failed, could not be
-    evaluated or warned, each why and fix one line of at most ``width`` characters.
+    evaluated or warned, then what failed and was waived (it still needs its fix before
+    the waiver expires); each why and fix one line of at most ``width`` characters.
 
     Skipped and cancelled checks are left out: fixing their cause is what is listed.
     """
     out = []
     for r in ordered(report.results):
-        if r.status not in (Status.FAIL, Status.ERROR, Status.WARN):
+        if r.status not in (Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED):
             continue
         out.append((r, one_line(r.summary, width), one_line(r.remediation, width) or _default_fix(r)))
     return out
@@ -293,6 +307,87 @@ def _default_fix(r: CheckResult) -> str:
     return "see the evidence of this check (gate check -v shows every attempt)"
 
 
+def verdict_text(report: Report) -> str:
+    """The verdict as reports print it: "PASS with waivers" when a waived failure let it pass.
+
+    The verdict itself (JSON ``verdict``, the exit code) stays PASS: a pipeline that
+    ships on PASS ships, and every format says prominently that it was waived.
+    """
+    verdict = report.verdict
+    if verdict is Verdict.PASS and report.waived:
+        return "PASS with waivers"
+    return verdict.value
+
+
+def report_meaning(report: Report) -> str:
+    """What the report's exit code means for this report (a pass with waivers says so)."""
+    code = report.exit_code
+    waived = len(report.waived)
+    if code == int(ExitCode.PASS) and report.verdict is Verdict.PASS and waived:
+        noun = "check" if waived == 1 else "checks"
+        return f"pass with {waived} waived {noun}: every blocking check passed or its failure is waived"
+    return exit_meaning(code)
+
+
 def verdict_line(report: Report) -> str:
     code = report.exit_code
-    return f"{report.verdict.value}: exit code {code}, {exit_meaning(code)}"
+    return f"{verdict_text(report)}: exit code {code}, {report_meaning(report)}"
+
+
+# --------------------------------------------------------------------------- waivers
+
+WAIVER_STATE_WORDS = {
+    WaiverState.APPLIED: "applied",
+    WaiverState.NOT_NEEDED: "no longer needed",
+    WaiverState.NOT_MATCHED: "not applied",
+    WaiverState.NOT_APPLICABLE: "not applied",
+}
+
+
+def waiver_uses(report: Report) -> list[tuple[CheckResult, WaiverUse]]:
+    """Every check that has a waiver, with what it did; applied first, then stale, then the rest."""
+    rank = {WaiverState.APPLIED: 0, WaiverState.NOT_NEEDED: 1, WaiverState.NOT_MATCHED: 2}
+    uses = [(r, r.waiver) for r in ordered(report.results) if r.waiver is not None]
+    return sorted(uses, key=lambda pair: rank.get(pair[1].state, 3))
+
+
+def waiver_counts(report: Report) -> str:
+    """ "1 applied, 1 no longer needed"; "" when the policy has no waiver."""
+    counts: dict[str, int] = {}
+    for _, use in waiver_uses(report):
+        word = WAIVER_STATE_WORDS[use.state]
+        counts[word] = counts.get(word, 0) + 1
+    return ", ".join(f"{n} {word}" for word, n in counts.items())
+
+
+def waiver_terms(use: WaiverUse) -> str:
+    """ "until 2025-07-01 (UTC), owner data-platform: tier upgrade in OPS-12"."""
+    w = use.waiver
+    return f"until {w.expires.isoformat()} (UTC), owner {w.owner}: {w.reason}"
+
+
+_NEVER_WAIVED = {
+    Status.ERROR: "an ERROR is never waived: the check could not be evaluated",
+    Status.SKIP: "a SKIP is never waived: the check did not run",
+    Status.CANCELLED: "a CANCELLED check is never waived: it did not finish",
+}
+
+
+def waiver_outcome(result: CheckResult, use: WaiverUse) -> str:
+    """What the waiver did, without its terms: "waived", "not applied: ..."."""
+    if use.state is WaiverState.APPLIED:
+        return "waived"
+    if use.state is WaiverState.NOT_NEEDED:
+        return "waiver no longer needed: the check passed; remove the waiver"
+    if use.state is WaiverState.NOT_MATCHED:
+        return f'waiver not applied: the failure does not match "{use.waiver.match or ""}"'
+    why = _NEVER_WAIVED.get(result.status, f"only a FAIL is waived, not {status_text(result.status)}")
+    return f"waiver not applied: {why}"
+
+
+def waiver_note(result: CheckResult, use: WaiverUse) -> str:
+    """One sentence on what the waiver did to this check and its terms, for every format."""
+    outcome = waiver_outcome(result, use)
+    if use.state is WaiverState.APPLIED:
+        return f"{outcome} {waiver_terms(use)}"
+    return f"{outcome} ({waiver_terms(use)})"

@@ -11,9 +11,17 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from gate.model import CheckResult, Report, Status
+from gate.model import CheckResult, Report, SourceRef, Status, WaiverState
 from gate.report import RenderOptions, markdown
-from gate.report._common import collapsed, counts_line, exit_meaning, ordered, status_text
+from gate.report._common import (
+    collapsed,
+    counts_line,
+    ordered,
+    report_meaning,
+    status_text,
+    verdict_text,
+    waiver_note,
+)
 
 
 def escape_data(text: str) -> str:
@@ -31,8 +39,9 @@ def command(name: str, message: str, **props: str) -> str:
 
 def render(report: Report, options: RenderOptions) -> str:
     """Errors for blocking FAIL and ERROR (causes first), warnings for advisory
-    checks that did not pass, one notice for everything skipped or cancelled,
-    and the verdict notice last.
+    checks that did not pass, for waived failures (at the waiver, with its expiry;
+    never an error) and for waivers no longer needed, one notice for everything
+    skipped or cancelled, and the verdict notice last.
 
     GitHub shows only the first 10 error annotations of a step, so nothing that
     is a consequence (a skip, a cancellation) is an error: the real failures
@@ -41,6 +50,9 @@ def render(report: Report, options: RenderOptions) -> str:
     results = ordered(report.results)
     by_id = {r.id: r for r in report.results}
     lines = [line for r in results if (line := _annotation(r)) is not None]
+    lines.extend(
+        _stale(r) for r in results if r.waiver is not None and r.waiver.state is WaiverState.NOT_NEEDED
+    )
     unproven = [
         line
         for status in (Status.SKIP, Status.CANCELLED)
@@ -49,7 +61,7 @@ def render(report: Report, options: RenderOptions) -> str:
     if unproven:
         lines.append(command("notice", "; ".join(unproven), title="gate not proven"))
     code = report.exit_code
-    verdict = f"{report.verdict.value} for {report.project}: exit code {code}, {exit_meaning(code)}"
+    verdict = f"{verdict_text(report)} for {report.project}: exit code {code}, {report_meaning(report)}"
     lines.append(command("notice", f"{verdict}. {counts_line(report)}", title="gate verdict"))
     return "\n".join(lines) + "\n"
 
@@ -57,14 +69,33 @@ def render(report: Report, options: RenderOptions) -> str:
 def _annotation(r: CheckResult) -> str | None:
     if r.status in (Status.PASS, Status.SKIP, Status.CANCELLED):
         return None
+    if r.status is Status.WAIVED and r.waiver is not None:
+        # At the waiver, not the check: the line to edit when the fix lands or the date nears.
+        message = f"WAIVED: {waiver_note(r, r.waiver)}\nFAIL: {r.summary}"
+        if r.remediation:
+            message += f"\nfix: {r.remediation}"
+        return command(
+            "warning", message, **_where(r.waiver.waiver.source or r.source), title=f"gate waived {r.id}"
+        )
     level = "error" if r.blocking and r.status in (Status.FAIL, Status.ERROR) else "warning"
     message = f"{status_text(r.status)}: {r.summary}"
     if r.remediation:
         message += f"\nfix: {r.remediation}"
-    where: dict[str, str] = {}
-    if r.source is not None:
-        where = {"file": r.source.file, "line": str(r.source.line)}
-    return command(level, message, **where, title=f"gate {r.id}")
+    if r.waiver is not None:
+        message += f"\n{waiver_note(r, r.waiver)}"
+    return command(level, message, **_where(r.source), title=f"gate {r.id}")
+
+
+def _stale(r: CheckResult) -> str:
+    assert r.waiver is not None
+    message = waiver_note(r, r.waiver)
+    return command(
+        "warning", message, **_where(r.waiver.waiver.source), title=f"gate waiver not needed {r.id}"
+    )
+
+
+def _where(source: SourceRef | None) -> dict[str, str]:
+    return {} if source is None else {"file": source.file, "line": str(source.line)}
 
 
 def write_step_summary(report: Report, env: Mapping[str, str] = os.environ) -> Path | None:

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from gate.model import Attempt, CheckResult, DeployTarget, Report, TrafficChange, TrafficEntry
+from gate.model import Attempt, CheckResult, DeployTarget, Report, TrafficChange, TrafficEntry, WaiverUse
 from gate.report import RenderOptions
 from gate.report._common import EPOCH, plain, seconds, sorted_metrics, status_text
 
@@ -98,6 +98,24 @@ def _check(result: CheckResult, timings: bool) -> dict[str, Any]:
         # Optional: where the check appears in the policy (its include: entry for a library check).
         src = result.source
         out["source"] = {"file": src.file, "line": src.line, "col": src.col}
+    if result.waiver is not None:
+        # Optional: the policy's waiver for this check and what it did (state).
+        out["waiver"] = _waiver(result.waiver)
+    return out
+
+
+def _waiver(use: WaiverUse) -> dict[str, Any]:
+    w = use.waiver
+    out: dict[str, Any] = {
+        "state": use.state.value,
+        "reason": w.reason,
+        "owner": w.owner,
+        "expires": w.expires.isoformat(),
+        "endsAt": w.ends_at.isoformat().replace("+00:00", "Z"),
+        "match": w.match,
+    }
+    if w.source is not None:
+        out["source"] = {"file": w.source.file, "line": w.source.line, "col": w.source.col}
     return out
 
 

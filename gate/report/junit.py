@@ -16,11 +16,13 @@ from gate.report import RenderOptions
 from gate.report._common import (
     counts_line,
     evidence_lines,
-    exit_meaning,
     fmt_number,
+    report_meaning,
     seconds,
     sorted_metrics,
     status_text,
+    verdict_text,
+    waiver_note,
 )
 
 # Everything outside XML 1.0's Char production (tab, LF and CR are allowed).
@@ -39,7 +41,10 @@ def render(report: Report, options: RenderOptions) -> str:
         "tests": str(len(report.results)),
         "failures": str(counts[Status.FAIL.value]),
         "errors": str(counts[Status.ERROR.value]),
-        "skipped": str(counts[Status.SKIP.value] + counts[Status.CANCELLED.value]),
+        # WAIVED is a <skipped> case (see _testcase): counted where CI shows it, never as a pass.
+        "skipped": str(
+            counts[Status.SKIP.value] + counts[Status.CANCELLED.value] + counts[Status.WAIVED.value]
+        ),
         "time": _time(report.duration, timings),
     }
     root = ET.Element("testsuites", {"name": "gate", **totals})
@@ -54,9 +59,8 @@ def render(report: Report, options: RenderOptions) -> str:
         _testcase(suite, result, timings)
     out = ET.SubElement(suite, "system-out")
     code = report.exit_code
-    out.text = xml_safe(
-        f"{counts_line(report)}\nverdict: {report.verdict.value}\nexit code: {code} ({exit_meaning(code)})\n"
-    )
+    verdict = f"verdict: {verdict_text(report)}\nexit code: {code} ({report_meaning(report)})"
+    out.text = xml_safe(f"{counts_line(report)}\n{verdict}\n")
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
@@ -74,6 +78,8 @@ def _properties(report: Report) -> list[tuple[str, str]]:
     ]
     if report.interrupted_by:
         props.append(("interruptedBy", report.interrupted_by))
+    if report.waived:
+        props.append(("waived", str(len(report.waived))))
     return props
 
 
@@ -96,12 +102,22 @@ def _testcase(suite: ET.Element, result: CheckResult, timings: bool) -> None:
         ET.SubElement(case, "error", {"message": message, "type": status}).text = details
     elif status in _NOT_PROVEN:
         ET.SubElement(case, "skipped", {"message": message})
+    elif status == Status.WAIVED.value and result.waiver is not None:
+        # A waived failure is neither a pass nor a failure. <skipped> is the one JUnit
+        # state every CI test tab counts and shows apart (GitLab, Jenkins, GitHub test
+        # reporters) without failing the job; a passed case would hide it in green.
+        waived = f"{waiver_note(result, result.waiver)}; FAIL: {result.summary}"
+        ET.SubElement(case, "skipped", {"message": xml_safe(f"WAIVED: {waived}")})
     out_lines = []
+    if result.waiver is not None:
+        out_lines.append(waiver_note(result, result.waiver))
+        if result.waiver.waiver.source is not None:
+            out_lines.append(f"waiver at: {result.waiver.waiver.source}")
     if status == Status.WARN.value:
         # JUnit has no "warning"; the case counts as passed and says why it is yellow.
         out_lines.append(f"WARNING (advisory check did not pass): {result.summary}")
         out_lines.append(_details(result, timings).rstrip("\n"))
-    elif status in _NOT_PROVEN:
+    elif status in _NOT_PROVEN or status == Status.WAIVED.value:
         out_lines.append(_details(result, timings).rstrip("\n"))
     elif status == Status.PASS.value and result.metrics:
         # A passing case has no failure text; its timings (latencies, golden-path

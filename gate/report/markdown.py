@@ -19,15 +19,20 @@ from gate.report._common import (
     attempts_brief,
     counts_line,
     evidence_lines,
-    exit_meaning,
     fix_first,
     fmt_number,
     fmt_seconds,
     ordered,
+    report_meaning,
     skip_reason,
     sorted_metrics,
     status_text,
+    verdict_text,
     visible,
+    waiver_counts,
+    waiver_note,
+    waiver_outcome,
+    waiver_uses,
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -58,6 +63,7 @@ ICONS = {
     Status.WARN: "\u26a0\ufe0f",  # warning sign
     Status.SKIP: "\u23ed\ufe0f",  # next track
     Status.CANCELLED: "\u23f9\ufe0f",  # stop
+    Status.WAIVED: "\u23f3",  # hourglass: accepted for a time
 }
 
 
@@ -67,15 +73,16 @@ def icon(status: Status) -> str:
 
 def render(report: Report, options: RenderOptions) -> str:
     verbose, timings = options.verbose, options.timings
-    verdict = report.verdict.value
+    verdict = verdict_text(report)
     code = report.exit_code
     lines = [
         f"## gate: {verdict}",
         "",
         f"**{verdict}** for **{md(report.project)}** ({md(report.region)}): "
-        f"exit code {code}, {md(exit_meaning(code))}.",
+        f"exit code {code}, {md(report_meaning(report))}.",
         "",
         *_fix_first(report),
+        *_waivers(report),
         _context(report, timings),
         "",
         "| Status | Check | Summary | Attempts | Duration |",
@@ -113,7 +120,30 @@ def _fix_first(report: Report) -> list[str]:
     lines = ["### Fix first", ""]
     for r, why, fix in entries:
         note = "" if r.blocking else " (advisory)"
+        if r.status is Status.WAIVED and r.waiver is not None:
+            note += f" (waived until {r.waiver.waiver.expires.isoformat()}: fix it before then)"
         lines.append(f"- {icon(r.status)} **{md(r.id)}**{note}: {md(why)}<br>fix: {md(fix)}")
+    return [*lines, ""]
+
+
+def _waivers(report: Report) -> list[str]:
+    """Every waiver of the policy's checks and what it did: never hidden below the table."""
+    uses = waiver_uses(report)
+    if not uses:
+        return []
+    lines = [
+        f"### Waivers ({md(waiver_counts(report))})",
+        "",
+        "| Status | Check | Waiver | Expires (UTC) | Owner | Reason | Waiver at |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r, use in uses:
+        w = use.waiver
+        where = md(str(w.source)) if w.source is not None else "-"
+        lines.append(
+            f"| {icon(r.status)} | {md(r.id)} | {md(waiver_outcome(r, use))} | {w.expires.isoformat()} "
+            f"| {md(w.owner)} | {md(w.reason)} | {where} |"
+        )
     return [*lines, ""]
 
 
@@ -146,6 +176,9 @@ def _details(r: CheckResult, timings: bool) -> list[str]:
         lines[-1] += "<br>"
         shown = ", ".join(f"{md(k)}={fmt_number(v)}" for k, v in sorted_metrics(r.metrics, timings))
         lines.append(f"**Metrics:** {shown}")
+    if r.waiver is not None:
+        lines[-1] += "<br>"
+        lines.append(f"**Waiver:** {md(waiver_note(r, r.waiver))}")
     if r.evidence:
         body = "\n".join(visible(line) for line in evidence_lines(r.evidence))
         lines += ["", "Evidence:", "", fence(body)]

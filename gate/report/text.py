@@ -15,16 +15,20 @@ from gate.report._common import (
     collapsed,
     counts_line,
     evidence_lines,
-    exit_meaning,
     fix_first,
     fmt_number,
     fmt_seconds,
     one_line,
     ordered,
+    report_meaning,
     seconds,
     sorted_metrics,
     status_text,
+    verdict_text,
     visible,
+    waiver_counts,
+    waiver_note,
+    waiver_uses,
 )
 
 RESET = "\x1b[0m"
@@ -37,6 +41,7 @@ COLOURS: dict[str, str] = {
     Status.ERROR.value: "\x1b[35m",  # magenta: distinct from FAIL, never mistaken for a pass
     Status.SKIP.value: "\x1b[36m",  # cyan
     Status.CANCELLED.value: "\x1b[36m",
+    Status.WAIVED.value: "\x1b[34m",  # blue: not a pass (green), not a failure (red)
     Verdict.INCONCLUSIVE.value: "\x1b[35m",
     Verdict.INTERRUPTED.value: "\x1b[35m",
 }
@@ -102,8 +107,9 @@ def _header(report: Report, timings: bool) -> list[str]:
 
 
 def _pass_line(result: CheckResult, color: bool) -> str:
-    room = max(40, LINE_WIDTH - WIDTH - 4 - len(result.id))
-    summary = one_line(result.summary, room)
+    tail = " (waiver no longer needed)" if result.waiver is not None else ""
+    room = max(40, LINE_WIDTH - WIDTH - 4 - len(result.id) - len(tail))
+    summary = one_line(result.summary, room) + tail
     return f"{paint(Status.PASS.value, color, pad=WIDTH)}  {visible(result.id)}  {visible(summary)}".rstrip()
 
 
@@ -112,13 +118,19 @@ def _block(result: CheckResult, *, color: bool, verbose: bool, timings: bool) ->
     head = f"{paint(status, color, pad=WIDTH)}  {visible(result.id)}"
     lines = [f"{head}  [{visible(result.type)}, {status_text(result.severity)}]"]
     lines.extend(_indented(result.summary))
+    if result.waiver is not None:
+        lines.extend(_indented(waiver_note(result, result.waiver)))
+        if result.waiver.waiver.source is not None:
+            lines.append(f"  waiver at: {visible(str(result.waiver.waiver.source))}")
     if verbose and result.description:
         lines.extend(_indented("about: " + result.description))
     if verbose and result.needs:
         lines.append("  needs: " + ", ".join(visible(n) for n in result.needs))
     if verbose and result.source is not None:
         lines.append(f"  in the policy at: {visible(str(result.source))}")
-    if result.evidence:
+    # A waived failure is accepted and known: its evidence is one -v away, its summary,
+    # waiver and fix are always shown.
+    if result.evidence and (verbose or result.status is not Status.WAIVED):
         lines.append("  evidence:")
         lines.extend("    " + visible(line) for line in evidence_lines(result.evidence))
     if result.remediation:
@@ -146,6 +158,12 @@ def _footer(report: Report, color: bool) -> list[str]:
     verdict = report.verdict.value
     code = report.exit_code
     lines = [counts_line(report)]
+    uses = waiver_uses(report)
+    if uses:
+        lines.append(f"waivers: {waiver_counts(report)}")
+        for result, use in uses:
+            room = max(60, FIX_WIDTH - 4 - len(result.id))  # the reason is worth the width
+            lines.append(f"  {visible(result.id)}: {visible(one_line(waiver_note(result, use), room))}")
     if report.interrupted_by:
         lines.append(f"interrupted by {visible(report.interrupted_by)}")
     if report.deploy_target is not None:
@@ -156,25 +174,42 @@ def _footer(report: Report, color: bool) -> list[str]:
         if t.changed:
             lines.append("  before: " + visible(", ".join(e.text() for e in t.before)))
             lines.append("  after:  " + visible(", ".join(e.text() for e in t.after)))
-    lines.append(f"verdict: {paint(verdict, color)}")
-    lines.append(f"exit code: {code} ({exit_meaning(code)})")
+    shown = verdict_text(report)
+    lines.append(f"verdict: {paint(verdict, color)}{shown.removeprefix(verdict)}")
+    lines.append(f"exit code: {code} ({report_meaning(report)})")
     return lines
 
 
 def _fix_first(report: Report, color: bool) -> list[str]:
     entries = fix_first(report, width=FIX_WIDTH - 10)
-    if not entries:
-        if report.verdict is Verdict.PASS:
-            return ["fix first: nothing; every blocking check passed"]
-        if report.interrupted_by:
-            return [f"fix first: nothing failed before {visible(report.interrupted_by)}; re-run to finish"]
-        unproven = [r.id for r in report.results if r.blocking and r.status is not Status.PASS]
-        if not unproven:
-            return ["fix first: the policy has no blocking check that passed"]
-        return [f"fix first: nothing failed, but {len(unproven)} blocking checks were not proven; re-run"]
-    lines = ["fix first:"]
+    waived = [e for e in entries if e[0].status is Status.WAIVED]
+    if len(waived) < len(entries):
+        return ["fix first:", *_fix_lines(entries, color)]
+    head = _nothing_to_fix(report)
+    if not waived:
+        return [head]
+    return [f"{head}; fix the waived failures before their waivers expire:", *_fix_lines(waived, color)]
+
+
+def _nothing_to_fix(report: Report) -> str:
+    if report.verdict is Verdict.PASS:
+        if report.waived:
+            return "fix first: nothing blocks; every blocking check passed or is waived"
+        return "fix first: nothing; every blocking check passed"
+    if report.interrupted_by:
+        return f"fix first: nothing failed before {visible(report.interrupted_by)}; re-run to finish"
+    unproven = [r.id for r in report.results if r.blocking and r.status not in (Status.PASS, Status.WAIVED)]
+    if not unproven:
+        return "fix first: the policy has no blocking check that passed"
+    return f"fix first: nothing failed, but {len(unproven)} blocking checks were not proven; re-run"
+
+
+def _fix_lines(entries: list[tuple[CheckResult, str, str]], color: bool) -> list[str]:
+    lines = []
     for result, _, fix in entries:
         note = "" if result.blocking else " (advisory)"
+        if result.status is Status.WAIVED and result.waiver is not None:
+            note += f" (waived until {result.waiver.waiver.expires.isoformat()})"
         word = paint(status_text(result.status), color)
         head = f"{status_text(result.status)} {result.id}{note}: "
         why = one_line(result.summary, max(60, FIX_WIDTH - 2 - len(head)))

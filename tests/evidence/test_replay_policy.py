@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from gate import registry
@@ -113,3 +115,24 @@ def test_stand_ins_run_through_the_engine_without_a_global_registration() -> Non
 def test_without_the_run_s_types_the_stand_in_is_unknown() -> None:
     report = run_policy(Policy("p", "r", (_stub("p", "PASS", Severity.BLOCK),)), RunContext("p", "r"))
     assert report.result("p").status is Status.ERROR
+
+
+def test_a_waived_stand_in_fails_with_the_recorded_summary_and_is_waived_again() -> None:
+    from datetime import date
+
+    from gate.model import Waiver, WaiverState
+
+    rebuilt = Rebuilt({}, not_replayable={"ws": "not replayable: WebSocket sessions"})
+    waiver = Waiver("ws", "known", "team", date(2000, 1, 1), "3 of 5 sessions")
+    policy = replace(_policy(_spec("ws")), waivers=(waiver,))
+    summaries = {"ws": "3 of 5 sessions closed"}
+    out = replay_policy(policy, {"ws": "WAIVED"}, rebuilt, summaries)
+    assert out.checks[0].params == {
+        "status": "WAIVED",
+        "note": "not replayable: WebSocket sessions",
+        "summary": "3 of 5 sessions closed",
+    }
+    assert out.waivers == (waiver,)
+    report = run_policy(out, RunContext("p", "r"), EngineOptions(check_types={STUB_TYPE: Recorded}))
+    ws = report.result("ws")
+    assert ws.status is Status.WAIVED and ws.waiver is not None and ws.waiver.state is WaiverState.APPLIED

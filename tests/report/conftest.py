@@ -6,13 +6,25 @@ multi-attempt results, and characters each format must escape.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from gate.model import Attempt, CheckResult, Report, Severity, SourceRef, Status
+from gate.model import (
+    Attempt,
+    CheckResult,
+    Report,
+    Severity,
+    SourceRef,
+    Status,
+    Waiver,
+    WaiverState,
+    WaiverUse,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 NASTY = 'a|b `tick` <tag a="1"> & 100% done\nsecond line: x, y \u00e9\u2603 [link](http://x) *bold*'
@@ -142,16 +154,89 @@ def passing_report() -> Report:
     return make_report(mixed_results()[:1])
 
 
+def waiver(check: str, line: int, match: str | None = None, **kw: object) -> Waiver:
+    fields: dict[str, object] = {
+        "check": check,
+        "reason": "OPS-123: resize after the <launch> | `migration` & 100% *done*",
+        "owner": "data-platform@netra.example",
+        "expires": date(2025, 1, 31),
+        "match": match,
+        "source": SourceRef("policies/netra-staging.yaml", line, 5),
+    }
+    fields.update(kw)
+    return Waiver(**fields)  # type: ignore[arg-type]
+
+
+def with_waiver(result: CheckResult, status: Status, state: WaiverState, w: Waiver) -> CheckResult:
+    return dataclasses.replace(result, status=status, waiver=WaiverUse(w, state))
+
+
+def waived_results() -> tuple[CheckResult, ...]:
+    """PASS with waivers: a blocking and an advisory failure waived, a stale waiver on a pass."""
+    health, env, _, deep, _, _, _ = mixed_results()
+    sql = CheckResult(
+        id="sql-tier",
+        type="sql.instance",
+        severity=Severity.BLOCK,
+        status=Status.WAIVED,
+        summary="Cloud SQL instance staging-shared-postgres: tier db-g1-small is below the minimum "
+        "db-custom-1-3840",
+        evidence={
+            "instance": "staging-shared-postgres",
+            "tier": "db-g1-small",
+            "min_tier": "db-custom-1-3840",
+        },
+        remediation="Resize: gcloud sql instances patch staging-shared-postgres --tier db-custom-1-3840",
+        attempts=_attempts((Status.FAIL, 0.05, "tier db-g1-small is below the minimum")),
+        duration=0.05,
+        source=SourceRef("policies/netra-staging.yaml", 40, 5),
+        waiver=WaiverUse(waiver("sql-tier", 60, match="below the minimum"), WaiverState.APPLIED),
+    )
+    env = with_waiver(
+        dataclasses.replace(
+            env,
+            summary="every required variable is set",
+            evidence={},
+            remediation="",
+            attempts=_attempts((Status.PASS, 0.21, "every required variable is set")),
+        ),
+        Status.PASS,
+        WaiverState.NOT_NEEDED,
+        waiver("backend-env", 66, reason="POSTGRES_HOST moves to Secret Manager", owner="backend"),
+    )
+    deep = with_waiver(deep, Status.WAIVED, WaiverState.APPLIED, waiver("deep-health", 71, owner="sre"))
+    return (health, sql, env, deep)
+
+
+def waiver_not_applied_results() -> tuple[CheckResult, ...]:
+    """Waivers that did not apply: a FAIL they do not match, an ERROR (never waived), a SKIP."""
+    _, env, _, _, sql, golden_path, _ = mixed_results()
+    return (
+        with_waiver(
+            env, Status.FAIL, WaiverState.NOT_MATCHED, waiver("backend-env", 60, match="POSTGRES_DB")
+        ),
+        with_waiver(sql, Status.ERROR, WaiverState.NOT_APPLICABLE, waiver("sql-tier", 66)),
+        with_waiver(golden_path, Status.SKIP, WaiverState.NOT_APPLICABLE, waiver("golden-path", 71)),
+    )
+
+
 REPORTS = {
     "mixed": make_report,
     "passing": passing_report,
     "interrupted": lambda: make_report(mixed_results()[:2], interrupted_by="SIGTERM"),
+    "waived": lambda: make_report(waived_results()),
+    "waiver-not-applied": lambda: make_report(waiver_not_applied_results()),
 }
 
 
 @pytest.fixture
 def mixed() -> Report:
     return make_report()
+
+
+@pytest.fixture
+def waived() -> Report:
+    return make_report(waived_results())
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ EXT = {"text": "txt", "json": "json", "junit": "xml", "markdown": "md", "github"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("name", ["mixed", "passing", "interrupted"])
+@pytest.mark.parametrize("name", ["mixed", "passing", "interrupted", "waived", "waiver-not-applied"])
 def test_golden(
     fmt: str, name: str, reports: dict[str, Callable[[], Report]], golden: Callable[[str, str], None]
 ) -> None:
@@ -30,3 +30,8 @@ def test_golden_markdown_verbose(mixed: Report, golden: Callable[[str, str], Non
 
 def test_golden_json_without_timings(mixed: Report, golden: Callable[[str, str], None]) -> None:
     golden("mixed.no-timings.json", render(mixed, "json", timings=False))
+
+
+def test_golden_text_waived_verbose_and_quiet(waived: Report, golden: Callable[[str, str], None]) -> None:
+    golden("waived.verbose.txt", render(waived, "text", verbose=True))
+    golden("waived.quiet.txt", render(waived, "text", quiet=True))

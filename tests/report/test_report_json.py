@@ -54,7 +54,7 @@ def test_schema_ships_as_package_data() -> None:
     assert json.loads(text)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
-@pytest.mark.parametrize("name", ["mixed", "passing", "interrupted"])
+@pytest.mark.parametrize("name", ["mixed", "passing", "interrupted", "waived", "waiver-not-applied"])
 @pytest.mark.parametrize("timings", [True, False])
 def test_output_validates_against_schema(
     name: str, timings: bool, reports: dict[str, Callable[[], Report]]
