@@ -133,6 +133,12 @@ def _target() -> dict[str, Any]:
     }
 
 
+def _rollout(editor: bool) -> dict[str, Any]:
+    from gate.policy.rollout_section import section_schema
+
+    return section_schema(editor)
+
+
 def policy_schema(editor: bool = False) -> dict[str, Any]:
     return {
         "type": "object",
@@ -155,6 +161,7 @@ def policy_schema(editor: bool = False) -> dict[str, Any]:
                 },
             },
             "target": _target(),
+            "rollout": _rollout(editor),
             "defaults": {
                 "type": "object",
                 "additionalProperties": False,
