@@ -296,7 +296,7 @@ class _Job:
                 self._record(number, percent, None, before, started, changed=False, note=str(e))
                 return self._write_failed(e)
             changed = True
-            took = durations.format(round(time.monotonic() - started, 2))
+            took = _duration(time.monotonic() - started)
             self.notify(f"rollout: {label}: {_split_text(split)}; routed in {took}")
         else:
             note = f"already at {percent}% (resumed): no traffic change"
@@ -306,7 +306,7 @@ class _Job:
             self._record(number, percent, None, before, started, changed=changed, op=op, moved=moved)
             return self._interrupted()
         if self.plan.pause > 0:
-            self.notify(f"rollout: {label}: pausing {durations.format(self.plan.pause)} before the analysis")
+            self.notify(f"rollout: {label}: pausing {_duration(self.plan.pause)} before the analysis")
             if self.stop.event.wait(self.plan.pause):
                 self._record(number, percent, None, before, started, changed=changed, op=op, moved=moved)
                 return self._interrupted()
@@ -462,7 +462,7 @@ class _Job:
         steps = ",".join(str(p) for p in self.plan.steps)
         self.notify(
             f"rollout {self.short}: candidate {self.candidate} (tag {self.plan.tag}); steps {steps}, pause "
-            f"{durations.format(self.plan.pause)}; the rest of the traffic on {rest or 'nothing'}{resumed}"
+            f"{_duration(self.plan.pause)}; the rest of the traffic on {rest or 'nothing'}{resumed}"
         )
         return ""
 
@@ -735,6 +735,10 @@ def _changed(svc: Service, expected: int) -> str:
 
 def _untouched() -> str:
     return "; traffic left untouched (a concurrent change is not overwritten): check it, then re-run"
+
+
+def _duration(seconds: float) -> str:
+    return "0s" if seconds <= 0 else durations.format(seconds)
 
 
 def _split_text(split: Mapping[str, int]) -> str:
