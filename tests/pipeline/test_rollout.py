@@ -258,7 +258,7 @@ class _Gate:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+            def do_GET(self) -> None:
                 with outer.lock:
                     outer.count += 1
                     mine = outer.count
@@ -384,7 +384,7 @@ def test_sigint_mid_pause_stops_where_it_is_then_a_rerun_resumes(tmp_path, serve
     assert proc.returncode == 130, stderr
     assert f"rollout {SERVICE}: interrupted: interrupted by SIGINT: traffic stays at 5% on {NEW}" in stderr
     assert f"traffic now: {NEW}=5%, {OLD}=95%, {NEW}=0% (tag candidate)" in stderr
-    assert f"--steps 5,25,50,100 --pause 10m --on-inconclusive rollback    # resume from 5%" in stderr
+    assert "--steps 5,25,50,100 --pause 10m --on-inconclusive rollback    # resume from 5%" in stderr
     assert (
         f"gcloud run services update-traffic {SERVICE} --to-revisions={OLD}=100 {WHERE}    # roll back"
         in stderr
