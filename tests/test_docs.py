@@ -104,7 +104,7 @@ def test_example_is_valid(where: str, info: str, body: str, tmp_path: Path) -> N
         problems = _world_fragment({k: v for k, v in data.items()}, tmp_path)
     elif data.get("apiVersion") == "gate/v1":
         problems = _validate_policy_text(body, tmp_path)
-    elif set(data) <= {"include", "checks", "vars", "defaults", "target"}:
+    elif set(data) <= {"include", "checks", "vars", "defaults", "target", "rollout"}:
         # A fragment that shows no checks of its own still needs one to be a valid policy.
         filler = "" if {"include", "checks"} & set(data) else FILLER_CHECK
         problems = _validate_policy_text(WRAP + body + filler, tmp_path)

@@ -17,7 +17,6 @@ a list of selectors: a check id, an id pattern with ``*`` / ``?`` (fnmatch), or
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -34,8 +33,8 @@ DEFAULT_ON_INCONCLUSIVE = "rollback"
 Add = Callable[[tuple[str | int, ...], str], None]
 
 
-def section_schema(editor: bool = False) -> dict[str, Any]:
-    """The ``rollout:`` value (the loader checks its meaning below, with positions)."""
+def section_schema() -> dict[str, Any]:
+    """The ``rollout:`` value, for the loader and editors alike (its meaning is checked below)."""
     text = {"type": "string", "minLength": 1}
     selector = {
         "anyOf": [
@@ -52,7 +51,8 @@ def section_schema(editor: bool = False) -> dict[str, Any]:
     step: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 100}
     duration: dict[str, Any] = {
         "type": "string",
-        "pattern": durations.PATTERN + (r"|^.*\$\{[^}]*\}.*$" if editor else ""),
+        # ${var} too: the value is judged once substituted (parse, below).
+        "pattern": durations.PATTERN + r"|^.*\$\{[^}]*\}.*$",
         "x-expected": 'a duration like "2m"',
     }
     return {
@@ -177,8 +177,10 @@ def parse(
     steps = _steps(value.get("steps"), base, add)
     pause: float | None = None
     if isinstance(value.get("pause"), str):
-        with contextlib.suppress(ValueError):  # reported by the schema
+        try:
             pause = durations.parse(value["pause"])
+        except ValueError as e:
+            add((*base, "pause"), str(e))
     readiness = (
         select(value["readiness"], checks, (*base, "readiness"), add) if "readiness" in value else None
     )

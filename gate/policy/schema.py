@@ -133,10 +133,10 @@ def _target() -> dict[str, Any]:
     }
 
 
-def _rollout(editor: bool) -> dict[str, Any]:
+def _rollout() -> dict[str, Any]:
     from gate.policy.rollout_section import section_schema
 
-    return section_schema(editor)
+    return section_schema()
 
 
 def policy_schema(editor: bool = False) -> dict[str, Any]:
@@ -161,7 +161,7 @@ def policy_schema(editor: bool = False) -> dict[str, Any]:
                 },
             },
             "target": _target(),
-            "rollout": _rollout(editor),
+            "rollout": _rollout(),
             "defaults": {
                 "type": "object",
                 "additionalProperties": False,
