@@ -250,7 +250,7 @@ class RolloutPlan:
 
     Every field is optional here: ``gate rollout``'s flags fill or replace them.
     ``readiness`` / ``analysis`` are check ids (selectors already resolved);
-    None means the default by check type (docs/PIPELINE.md#progressive-delivery).
+    None means the default by check type (docs/PIPELINE.md#progressive-delivery-gate-rollout).
     """
 
     steps: tuple[int, ...] = ()  # the candidate's percent at each step, increasing, the last 100
@@ -325,7 +325,7 @@ class Report:
     target: str = ""  # "world:<file>", "emulator:<host:port>" or "google"
     deploy_target: DeployTarget | None = None  # which revision the checks judged (--tag, target:)
     traffic: TrafficChange | None = None  # promotion or rollback, when asked for
-    rollout: Rollout | None = None  # `gate rollout`: every step (docs/PIPELINE.md#progressive-delivery)
+    rollout: Rollout | None = None  # `gate rollout`: every step (docs/PIPELINE.md#progressive-delivery-gate-rollout)
 
     @property
     def verdict(self) -> Verdict:

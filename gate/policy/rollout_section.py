@@ -1,6 +1,6 @@
 """The policy's ``rollout:`` section: its schema, its checks, and which checks run when.
 
-A progressive rollout (``gate rollout``, docs/PIPELINE.md#progressive-delivery)
+A progressive rollout (``gate rollout``, docs/PIPELINE.md#progressive-delivery-gate-rollout)
 runs two kinds of checks: **readiness** checks once, before the candidate gets
 any traffic, and **analysis** checks at every step, once its share has been
 set and the pause has passed. By default, by check type:
@@ -59,7 +59,7 @@ def section_schema() -> dict[str, Any]:
         "type": "object",
         "description": "A progressive rollout for `gate rollout`: the candidate's share at each step, "
         "the pause before each step's analysis, and which checks run before any traffic (readiness) "
-        "and at every step (analysis). See docs/PIPELINE.md#progressive-delivery.",
+        "and at every step (analysis). See docs/PIPELINE.md#progressive-delivery-gate-rollout.",
         "additionalProperties": False,
         "properties": {
             "service": {**text, "description": "The Cloud Run service (default: target.service)."},
