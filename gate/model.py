@@ -325,7 +325,9 @@ class Report:
     target: str = ""  # "world:<file>", "emulator:<host:port>" or "google"
     deploy_target: DeployTarget | None = None  # which revision the checks judged (--tag, target:)
     traffic: TrafficChange | None = None  # promotion or rollback, when asked for
-    rollout: Rollout | None = None  # `gate rollout`: every step (docs/PIPELINE.md#progressive-delivery-gate-rollout)
+    rollout: Rollout | None = (
+        None  # `gate rollout`: every step (docs/PIPELINE.md#progressive-delivery-gate-rollout)
+    )
 
     @property
     def verdict(self) -> Verdict:

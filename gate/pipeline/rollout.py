@@ -313,6 +313,21 @@ class _Job:
         paused = time.monotonic()
         checks, strip_note = self._analysis_checks(percent)
         note = "; ".join(n for n in (note, strip_note) if n)
+        if not any(c.blocking for c in checks):
+            # Only at 100%, when every blocking analysis check judged the baseline alone (and passed
+            # at the steps before): nothing is left that this split can prove or disprove.
+            self._record(
+                number,
+                percent,
+                None,
+                before,
+                started,
+                changed=changed,
+                op=op,
+                moved=moved,
+                note=note + "; no blocking check is left to judge at 100%",
+            )
+            return None
         phase = self._phase(
             number,
             percent,
@@ -324,7 +339,7 @@ class _Job:
             timing=(started, moved, paused),
             before=before,
         )
-        assert phase is not None  # analysis always has checks (make_plan refuses otherwise)
+        assert phase is not None  # a blocking check is among them (just above)
         if phase.interrupted:
             return self._interrupted()
         if phase.verdict is Verdict.PASS:
