@@ -250,7 +250,7 @@ class _Job:
             0, self.share, self.plan.readiness, "readiness", note="before any traffic moves"
         )
         if readiness is not None and readiness.interrupted:
-            return self._end(INTERRUPTED, "interrupted during readiness; traffic untouched", None)
+            return self._interrupted()
         if readiness is not None and readiness.verdict is not Verdict.PASS:
             if state_error or self.share == 0:
                 return self._end(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -493,5 +492,14 @@ def test_usage_errors_before_anything_runs(tmp_path):
     assert r.returncode == 2 and "--tag TAG" in r.stderr, r.stderr
 
 
-if os.name != "posix":  # pragma: no cover
-    pytestmark = pytest.mark.skip("signals")
+def test_a_traffic_write_without_permission_fails_closed(tmp_path, serve_world):
+    emu = serve_world(world_file(tmp_path))
+    before = routed(emu)
+    emu.add_fault(Fault(api="run", method="PATCH", status=403))
+    r = rollout(emulator_env(emu), "--format", "json")
+    assert r.returncode == 3, r.stdout + r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["rollout"]["action"] == "failed" and doc["rollout"]["share"] == 0
+    assert "run.services.update" in doc["rollout"]["message"]
+    assert [s["verdict"] for s in doc["rollout"]["steps"]] == ["PASS", None]
+    assert routed(emu) == before
