@@ -70,7 +70,8 @@ def resume_command(
     if world:
         parts += ["--world", world]
     parts += ["--service", service, "--tag", tag, "--steps", ",".join(str(s) for s in steps)]
-    parts += ["--pause", durations.format(pause), "--on-inconclusive", on_inconclusive]
+    shown = "0s" if pause == 0 else durations.format(pause)
+    parts += ["--pause", shown, "--on-inconclusive", on_inconclusive]
     return " ".join(shlex.quote(p) if not p.endswith("=...") else p for p in parts)
 
 
