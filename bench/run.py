@@ -313,6 +313,46 @@ def row_overhead(tmp: Path, n: int, repeats: int) -> Row:
     )
 
 
+def row_rollout(repeats: int) -> Row:
+    """A 4-step rollout with zero pause against the in-process emulator; what gate adds to its checks.
+
+    Pool 1, so the checks of a step run one after another and their durations add
+    up to the time they took: the rest (traffic reads, the PATCHes, waiting for
+    Cloud Run to route, one engine per step) is the rollout's own overhead."""
+    from gate.api import rollout
+    from gate.emulator import Emulator, load_world
+    from gate.policy.loader import load_policy
+
+    policy = load_policy(ROOT / "examples" / "rollout" / "policy.yaml")
+    world = load_world(str(ROOT / "examples" / "rollout" / "canary-healthy.yaml"))
+    over, walls, writes = [], [], 0
+    for i in range(repeats + 1):  # the first is a warm-up (imports, first clients)
+        with Emulator(world) as emu:
+            env = {
+                "GATE_EMULATOR_HOST": emu.api_host,
+                "GATE_RESOLVE": " ".join(f"{o}={b}" for o, b in emu.resolver_map.items()),
+            }
+            t0 = time.perf_counter()
+            report = rollout(policy, pause=0.0, pool=1, env=env)
+            wall = time.perf_counter() - t0
+            writes = sum(1 for r in emu.requests if r.method == "PATCH")
+        assert report.exit_code == 0 and report.rollout is not None, report.rollout
+        work = sum(r.duration for step in report.rollout.steps for r in step.results)
+        if i:
+            over.append(wall - work)
+            walls.append(wall)
+    o = median(over)
+    return Row(
+        "7. rollout overhead: 4 steps, zero pause (pool 1)",
+        f"{o:.3f} s",
+        "<= 0.5 s",
+        f"{o / 0.5:.2f}",
+        o <= 0.5,
+        f"wall of `gate.rollout` (readiness + 4 steps, {writes} traffic PATCHes) minus the sum of its "
+        f"checks' durations; wall {median(walls):.3f} s",
+    )
+
+
 # -- output ---------------------------------------------------------------------------------
 
 
@@ -361,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         ("scale", lambda: [row_scale(tmp, sizes, 1 if args.quick else 3)]),
         ("fail-fast", lambda: [row_fail_fast(tmp, 1 if args.quick else 3)]),
         ("overhead", lambda: [row_overhead(tmp, trivial, repeats)]),
+        ("rollout", lambda: [row_rollout(repeats)]),
     ]
     rows: list[Row] = []
     try:

@@ -1,4 +1,5 @@
-"""The in-process API for deploy scripts: the same verdict (and traffic change) as ``gate check``.
+"""The in-process API for deploy scripts: the same verdict (and traffic change) as ``gate check``
+(:func:`run`) and ``gate rollout`` (:func:`rollout`).
 
 import gate
 report = gate.run("policies/netra-staging.yaml", tag="candidate", promote="netra-backend-staging")
@@ -8,7 +9,7 @@ if report.exit_code != 0:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from gate.engine import EngineOptions
@@ -87,3 +88,63 @@ def run(
         rollback_on_fail=rollback_on_fail,
         rollback_on_inconclusive=rollback_on_inconclusive,
     )
+
+
+def rollout(
+    policy: str | Path | Policy | None = None,
+    *,
+    project: str | None = None,
+    vars: Mapping[str, str] | None = None,
+    world: str | Path | None = None,
+    service: str | None = None,
+    tag: str | None = None,
+    steps: Sequence[int] | None = None,
+    pause: float | None = None,
+    on_inconclusive: str | None = None,
+    deadline: float = 600.0,
+    pool: int = 64,
+    fail_fast: bool = True,
+    resolve: tuple[str, ...] = (),
+    impersonate: str | None = None,
+    env: Mapping[str, str] | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> Report:
+    """``gate rollout`` in-process: move traffic to the tagged candidate step by step, judging each.
+
+    ``service``, ``tag``, ``steps`` (percents, ending at 100), ``pause`` (seconds)
+    and ``on_inconclusive`` (``"rollback"``, ``"hold"`` or ``"continue"``) are the
+    command's flags; each defaults to the policy's ``rollout:`` (then ``target:``).
+    ``deadline`` bounds the checks of each step. ``notify`` receives the progress
+    lines ``gate rollout`` prints on stderr. The Report's ``rollout`` lists every
+    step, its ``traffic`` a rollback, and its ``exit_code`` is the command's.
+    Raises like :func:`run`; signals are left to the caller.
+    """
+    from gate.pipeline import rollout as pipeline
+
+    policy = _loaded(policy, project, vars)
+    plan = pipeline.make_plan(
+        policy, service=service, tag=tag, steps=steps, pause=pause, on_inconclusive=on_inconclusive
+    )
+    options = RunOptions(
+        world=world,
+        resolve=resolve,
+        impersonate=impersonate,
+        engine=EngineOptions(pool=pool, deadline=deadline, fail_fast=fail_fast),
+        env=env,
+        handle_signals=False,
+    )
+    return pipeline.execute(policy, options, plan, notify)
+
+
+def _loaded(
+    policy: str | Path | Policy | None, project: str | None, vars: Mapping[str, str] | None
+) -> Policy:
+    from gate.policy.loader import find_policy, load_policy
+
+    if isinstance(policy, Policy):
+        return policy
+    if policy is None:
+        if not project:
+            raise ValueError("give a policy path or a project")
+        policy = find_policy(project)
+    return load_policy(policy, vars=dict(vars or {}), project=project)

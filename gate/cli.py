@@ -17,6 +17,7 @@ from gate import __version__
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
     "check": "gate.commands.check:command",
+    "rollout": "gate.commands.rollout:command",
     "demo": "gate.commands.demo:command",
     "validate": "gate.commands.validate:command",
     "init": "gate.commands.init:command",
@@ -31,6 +32,7 @@ COMMANDS: dict[str, str] = {
 
 SHORT_HELP: dict[str, str] = {
     "check": "Run a policy and decide: exit 0 pass, 1 fail, 2 bad input, 3 inconclusive.",
+    "rollout": "Shift traffic to a tagged candidate step by step, judging each step; roll back on FAIL.",
     "demo": "Run the bundled Netra policy against bundled emulated worlds (no account needed).",
     "validate": "Validate policy and check-library files without running anything.",
     "init": "Write a starter policy from what a project runs now (names only).",

@@ -187,6 +187,7 @@ class Policy:
     endpoints: Mapping[str, str] = field(default_factory=dict)
     target: DeployTarget | None = None  # the policy's `target:`
     waivers: tuple[Waiver, ...] = ()  # the policy's `waivers:`, at most one per check id
+    rollout: RolloutPlan | None = None  # the policy's `rollout:`
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,74 @@ class TrafficChange:
 
 
 @dataclass(frozen=True)
+class RolloutPlan:
+    """A progressive rollout as the policy's ``rollout:`` section gives it (docs/POLICY.md).
+
+    Every field is optional here: ``gate rollout``'s flags fill or replace them.
+    ``readiness`` / ``analysis`` are check ids (selectors already resolved);
+    None means the default by check type (docs/PIPELINE.md#progressive-delivery-gate-rollout).
+    """
+
+    steps: tuple[int, ...] = ()  # the candidate's percent at each step, increasing, the last 100
+    pause: float | None = None  # seconds between a step's traffic change and its analysis
+    service: str | None = None
+    tag: str | None = None
+    readiness: tuple[str, ...] | None = None
+    analysis: tuple[str, ...] | None = None
+    on_inconclusive: str | None = None  # "rollback", "hold" or "continue"
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class RolloutStep:
+    """One step of a rollout: its traffic change, its pause, its checks and their verdict.
+
+    Step 0 is readiness (no traffic change). ``verdict`` is None when the step's
+    checks never ran (the rollout stopped before them). Times are seconds;
+    ``started`` is relative to the start of the rollout.
+    """
+
+    number: int
+    percent: int  # the candidate's share while the step's checks ran
+    verdict: Verdict | None
+    results: tuple[CheckResult, ...] = ()
+    before: tuple[TrafficEntry, ...] = ()  # the traffic spec before the step's change
+    after: tuple[TrafficEntry, ...] = ()  # and after it (the same when nothing was sent)
+    changed: bool = False
+    operation: str = ""
+    started: float = 0.0
+    traffic_seconds: float = 0.0  # the PATCH and Cloud Run routing it
+    pause_seconds: float = 0.0
+    checks_seconds: float = 0.0
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """What ``gate rollout`` did: every step, where traffic stands, what to run next.
+
+    ``exit_code`` replaces the verdict's exit code when set (a refused or failed
+    traffic change, a held rollout: 3).
+    """
+
+    service: str
+    revision: str  # the candidate (short name)
+    tag: str
+    plan: tuple[int, ...]
+    pause: float
+    on_inconclusive: str
+    action: str  # completed, already-complete, not-started, rolled-back, held, refused, failed, interrupted
+    message: str
+    share: int  # the candidate's share when the rollout ended
+    resumed_from: int  # the candidate's share when it began (0 for a fresh rollout)
+    baseline: tuple[TrafficEntry, ...] = ()  # where the rest of the traffic goes (and a rollback sends it)
+    steps: tuple[RolloutStep, ...] = ()
+    traffic: tuple[TrafficEntry, ...] = ()  # the traffic spec when the rollout ended
+    commands: tuple[str, ...] = ()  # resume / roll back / inspect
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True)
 class Report:
     project: str
     region: str
@@ -304,6 +373,9 @@ class Report:
     target: str = ""  # "world:<file>", "emulator:<host:port>" or "google"
     deploy_target: DeployTarget | None = None  # which revision the checks judged (--tag, target:)
     traffic: TrafficChange | None = None  # promotion or rollback, when asked for
+    rollout: Rollout | None = (
+        None  # `gate rollout`: every step (docs/PIPELINE.md#progressive-delivery-gate-rollout)
+    )
 
     @property
     def verdict(self) -> Verdict:
@@ -336,6 +408,8 @@ class Report:
         verdict = self.verdict
         if verdict is Verdict.INTERRUPTED:
             return int(ExitCode.TERMINATED if self.interrupted_by == "SIGTERM" else ExitCode.INTERRUPTED)
+        if self.rollout is not None and self.rollout.exit_code is not None:
+            return self.rollout.exit_code
         if self.traffic is not None and self.traffic.exit_code is not None:
             return self.traffic.exit_code
         return int(

@@ -37,3 +37,4 @@ def test_bench_quick_prints_all_six_rows() -> None:
         assert cells[-1] in ("met", "NOT MET"), r
         assert cells[1], r  # a figure was measured
     assert any(line.startswith("1b.") for line in out.splitlines())
+    assert any(line.startswith("7. rollout overhead") for line in out.splitlines()), out

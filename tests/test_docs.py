@@ -110,7 +110,7 @@ def test_example_is_valid(where: str, info: str, body: str, tmp_path: Path) -> N
         problems = _world_fragment({k: v for k, v in data.items()}, tmp_path)
     elif data.get("apiVersion") == "gate/v1":
         problems = _validate_policy_text(body, tmp_path)
-    elif set(data) <= {"include", "checks", "vars", "defaults", "target"}:
+    elif set(data) <= {"include", "checks", "vars", "defaults", "target", "rollout"}:
         # A fragment that shows no checks of its own still needs one to be a valid policy.
         filler = "" if {"include", "checks"} & set(data) else FILLER_CHECK
         problems = _validate_policy_text(WRAP + body + filler, tmp_path)
@@ -154,3 +154,32 @@ def test_readme_shows_the_real_compact_output_of_a_failing_run() -> None:
         return re.sub(r"\d+\.\d\ds", "N.NNs", text)
 
     assert plain(shown) == plain(run.stdout), "README's example is not what gate prints; paste it again"
+
+
+def test_readme_shows_the_real_output_of_a_rollout() -> None:
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    part = readme.split("What a rollout prints", 1)[1]
+    command = part.split("```sh\n", 1)[1].split("```", 1)[0].strip()
+    shown = part.split("```text\n", 1)[1].split("```", 1)[0]
+    args = shlex.split(command)
+    assert args[:2] == ["gate", "rollout"], command
+    env = {k: v for k, v in os.environ.items() if k not in ("GATE_EMULATOR_HOST", "GATE_RESOLVE", "NO_COLOR")}
+    run = subprocess.run(
+        [sys.executable, "-m", "gate", *args[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert run.returncode == 1, run.stderr
+
+    def plain(text: str) -> str:  # the step timings differ from run to run
+        return re.sub(r"\d+\.\d\ds", "N.NNs", text)
+
+    assert plain(shown) == plain(run.stdout), "README's rollout is not what gate prints; paste it again"

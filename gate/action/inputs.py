@@ -35,6 +35,14 @@ class Inputs:
     service: str = ""
     rollback_on_fail: bool = False
     rollback_on_inconclusive: bool = False
+    mode: str = "check"  # "check" (gate check) or "rollout" (gate rollout)
+    steps: str = ""  # rollout: --steps
+    pause: str = ""  # rollout: --pause
+    on_inconclusive: str = ""  # rollout: --on-inconclusive
+
+
+MODES = ("check", "rollout")
+ON_INCONCLUSIVE = ("rollback", "hold", "continue")
 
 
 def _get(env: Mapping[str, str], name: str) -> str:
@@ -103,6 +111,27 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
         raise UsageError(f"the `promote-tag` input ({promote_tag}) contradicts the `tag` input ({tag})")
     if (tag or promote_tag) and revision:
         raise UsageError("set either the `tag` input or the `revision` input, not both")
+    mode = _get(env, "mode").lower() or "check"
+    if mode not in MODES:
+        raise UsageError(f"the `mode` input expects check or rollout, got {mode!r}")
+    steps, pause, on_inconclusive = _get(env, "steps"), _get(env, "pause"), _get(env, "on-inconclusive")
+    if mode == "rollout":
+        if promote or promote_tag or revision:
+            raise UsageError(
+                "mode rollout moves traffic step by step itself: drop the `promote`, `promote-tag` and "
+                "`revision` inputs (give the candidate's `tag`)"
+            )
+        if _flag(env, "rollback-on-fail") or _flag(env, "rollback-on-inconclusive"):
+            raise UsageError(
+                "mode rollout always rolls back on FAIL; for INCONCLUSIVE set `on-inconclusive` "
+                "instead of the rollback-on-* inputs"
+            )
+        if on_inconclusive and on_inconclusive not in ON_INCONCLUSIVE:
+            raise UsageError(
+                f"the `on-inconclusive` input expects rollback, hold or continue, got {on_inconclusive!r}"
+            )
+    elif steps or pause or on_inconclusive:
+        raise UsageError("the `steps`, `pause` and `on-inconclusive` inputs are for mode rollout only")
     return Inputs(
         project=project,
         policy=str(workspace / policy) if policy and not Path(policy).is_absolute() else policy,
@@ -119,4 +148,8 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
         service=_get(env, "service"),
         rollback_on_fail=_flag(env, "rollback-on-fail"),
         rollback_on_inconclusive=_flag(env, "rollback-on-inconclusive"),
+        mode=mode,
+        steps=steps,
+        pause=pause,
+        on_inconclusive=on_inconclusive,
     )

@@ -1,4 +1,4 @@
-"""Run ``gate check`` for the action and turn its results into step outputs."""
+"""Run ``gate check`` (``gate rollout`` in mode rollout) for the action; its results as step outputs."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ INVALID = "INVALID"  # no verdict: the policy, a flag or an input is wrong (exit
 
 
 def check_argv(inputs: Inputs, json_path: Path, junit_path: Path) -> list[str]:
+    if inputs.mode == "rollout":
+        return rollout_argv(inputs, json_path, junit_path)
     argv = [sys.executable, "-m", "gate", "check"]
     if inputs.policy:
         argv += ["--policy", inputs.policy]
@@ -50,6 +52,33 @@ def check_argv(inputs: Inputs, json_path: Path, junit_path: Path) -> list[str]:
         argv += ["--rollback-on-fail"]
     if inputs.rollback_on_inconclusive:
         argv += ["--rollback-on-inconclusive"]
+    return argv
+
+
+def rollout_argv(inputs: Inputs, json_path: Path, junit_path: Path) -> list[str]:
+    """``gate rollout`` for mode rollout: the same reports and annotations as ``gate check``."""
+    argv = [sys.executable, "-m", "gate", "rollout"]
+    if inputs.policy:
+        argv += ["--policy", inputs.policy]
+    if inputs.project:
+        argv += ["--project", inputs.project]
+    for pair in inputs.vars:
+        argv += ["--var", pair]
+    argv += ["--deadline", inputs.deadline, "--no-color"]
+    if inputs.world:
+        argv += ["--world", inputs.world]
+    for fmt in (*inputs.formats, "github"):
+        argv += ["--format", fmt]
+    argv += ["--output", f"json={json_path}", "--output", f"junit={junit_path}"]
+    for flag, value in (
+        ("--service", inputs.service),
+        ("--tag", inputs.tag),
+        ("--steps", inputs.steps),
+        ("--pause", inputs.pause),
+        ("--on-inconclusive", inputs.on_inconclusive),
+    ):
+        if value:
+            argv += [flag, value]
     return argv
 
 
@@ -114,6 +143,15 @@ def _verdict(json_path: Path, code: int) -> str:
         return INVALID if code == ExitCode.USAGE else "ERROR"
 
 
+def _rollout(json_path: Path) -> tuple[str, str]:
+    """(rollout action, the candidate's share when it ended) from the JSON report's ``rollout``."""
+    try:
+        r = json.loads(json_path.read_text(encoding="utf-8")).get("rollout") or {}
+    except (OSError, ValueError, AttributeError):
+        return "", ""
+    return str(r.get("action", "")), (str(r["share"]) if "share" in r else "")
+
+
 def _traffic(json_path: Path) -> tuple[str, str]:
     """(promotion action, rollback action) from the JSON report's optional ``traffic``."""
     try:
@@ -158,6 +196,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
             print(line, flush=True)
         append_summary(summary_file, _invalid_summary(proc.stderr))
     promotion, rollback = _traffic(json_path)
+    rollout, share = _rollout(json_path)
     if not promotion:  # no report (a crash): what the promote line on stderr said
         promotion = next((m["action"] for m in map(_PROMOTION.match, proc.stderr.splitlines()) if m), "")
     set_outputs(
@@ -169,6 +208,8 @@ def main(env: Mapping[str, str] | None = None) -> int:
             str(junit_path) if junit_path.is_file() else "",
             promotion,
             rollback,
+            rollout,
+            share,
         ),
     )
     # A negative code (killed by a signal) must still fail the step.
@@ -176,7 +217,14 @@ def main(env: Mapping[str, str] | None = None) -> int:
 
 
 def _outputs(
-    verdict: str, code: int, report: str, junit: str, promotion: str, rollback: str = ""
+    verdict: str,
+    code: int,
+    report: str,
+    junit: str,
+    promotion: str,
+    rollback: str = "",
+    rollout: str = "",
+    share: str = "",
 ) -> dict[str, str]:
     return {
         "verdict": verdict,
@@ -187,4 +235,6 @@ def _outputs(
         "promoted": "true" if promotion in ("promoted", "already-serving") else "false",
         "rollback": rollback,
         "rolled-back": "true" if rollback == "rolled-back" else "false",
+        "rollout": rollout,
+        "rollout-share": share,
     }

@@ -189,9 +189,12 @@ def parse_section(doc: Located, value: Any, errors: list[Diagnostic]) -> dict[st
     """Validate ``monitoring:`` strictly; returns {"timeSeries": [raw items]} (times unresolved)."""
     if value is None:
         return {}
-    if not isinstance(value, dict) or set(value) - {"timeSeries"}:
-        errors.append(doc.diag(("monitoring",), "expected a mapping with timeSeries"))
+    if not isinstance(value, dict) or set(value) - {"timeSeries", "traffic"}:
+        errors.append(doc.diag(("monitoring",), "expected a mapping with timeSeries and/or traffic"))
         return {}
+    from gate.emulator import traffic_series
+
+    traffic = traffic_series.parse(doc, value.get("traffic"), errors)
     items = value.get("timeSeries") or []
     if not isinstance(items, list):
         errors.append(doc.diag(("monitoring", "timeSeries"), "expected a list"))
@@ -219,7 +222,10 @@ def parse_section(doc: Located, value: Any, errors: list[Diagnostic]) -> dict[st
                 doc.diag(here, f"duplicate time series (same metric and resource as {_dotted(seen[ident])})")
             )
         seen[ident] = here
-    return {"timeSeries": [x for x in items if isinstance(x, dict)]}
+    out: dict[str, list[dict[str, Any]]] = {"timeSeries": [x for x in items if isinstance(x, dict)]}
+    if traffic:
+        out["traffic"] = traffic  # series generated from the live traffic split (traffic_series)
+    return out
 
 
 def _dotted(path: Path) -> str:

@@ -95,14 +95,14 @@ def exposed(service: Service, revision: str) -> int:
     return max(now, pinned)
 
 
-def scaled(shares: Mapping[str, int]) -> dict[str, int]:
-    """Integer percentages proportional to ``shares`` that add up to 100 (largest remainder)."""
-    total = sum(shares.values())
-    exact = {k: v * 100 / total for k, v in shares.items()}
+def scaled(shares: Mapping[str, int], total: int = 100) -> dict[str, int]:
+    """Integer percentages proportional to ``shares`` that add up to ``total`` (largest remainder)."""
+    given = sum(shares.values())
+    exact = {k: v * total / given for k, v in shares.items()}
     out = {k: int(v) for k, v in exact.items()}
     # gcloud's precedence: biggest loss first, then the smaller share, then the name.
     order = sorted(exact, key=lambda k: (-(exact[k] - out[k]), exact[k], k))
-    for k in order[: 100 - sum(out.values())]:
+    for k in order[: total - sum(out.values())]:
         out[k] += 1
     return out
 
@@ -168,3 +168,41 @@ def to_revisions_arg(spec: Sequence[Entry]) -> str:
     if percents == {"LATEST": 100}:
         return "--to-latest"
     return "--to-revisions=" + ",".join(f"{k}={v}" for k, v in percents.items())
+
+
+def share(service: Service, revision: str) -> int:
+    """Percent the service's spec sends to ``revision`` (a LATEST target counts for the latest ready)."""
+    return spec_share(entries(service), revision, short(service.latest_ready_revision))
+
+
+def routed(service: Service, revision: str) -> int:
+    """Percent ``revision`` receives now (trafficStatuses): what Cloud Run routes, not what was asked."""
+    return serving(service.traffic_statuses).get(revision, 0)
+
+
+def step_split(candidate: str, percent: int, baseline: Mapping[str, int]) -> dict[str, int]:
+    """A rollout step: ``percent`` to the candidate, the rest over ``baseline`` in its proportions.
+
+    ``baseline`` is the split the candidate's share is taken from (percentages of
+    the revisions that served before, adding up to 100); the remainder is
+    divided with the same largest-remainder rounding as :func:`scaled`.
+    """
+    others = {rev: pct for rev, pct in baseline.items() if rev != candidate and pct > 0}
+    out = {candidate: percent}
+    if percent < 100 and others:
+        out.update(scaled(others, 100 - percent))
+    return {rev: pct for rev, pct in out.items() if pct > 0}
+
+
+def rollout_to(spec: Sequence[Entry], split: Mapping[str, int]) -> tuple[Entry, ...]:
+    """The traffic a rollout step sends: ``split`` pinned by revision, every tag kept at 0%."""
+    return _with_tags(split, spec)
+
+
+def pinned(spec: Iterable[Entry]) -> dict[str, int]:
+    """Revision -> percent of the spec's targets that name a revision (LATEST left out)."""
+    out: dict[str, int] = {}
+    for e in spec:
+        if e.revision is not None and e.percent:
+            out[e.revision] = out.get(e.revision, 0) + e.percent
+    return out

@@ -20,7 +20,7 @@ from typing import Any
 from gate import durations, registry
 from gate import waivers as waiver_rules
 from gate.errors import Diagnostic, InputError, UsageError
-from gate.model import CheckSpec, DeployTarget, Policy, Severity, SourceRef, Timing, Waiver
+from gate.model import CheckSpec, DeployTarget, Policy, RolloutPlan, Severity, SourceRef, Timing, Waiver
 from gate.policy import schema
 from gate.policy.bundled import bundled_dir
 from gate.policy.graph import check_graph
@@ -389,6 +389,7 @@ def load_policy(
         msg = "a policy must have at least one blocking check (every check here is severity: warn)"
         run.at(_where_checks(doc), msg)
     target = _target(doc, scope, run)
+    rollout = _rollout(doc, scope, run, specs)
     run.raise_if_any()
     endpoints = data.get("endpoints")
     return Policy(
@@ -400,6 +401,19 @@ def load_policy(
         endpoints=dict(endpoints) if isinstance(endpoints, dict) else {},
         target=target,
         waivers=waivers,
+        rollout=rollout,
+    )
+
+
+def _rollout(doc: Document, scope: dict[str, Any], run: _Run, specs: list[CheckSpec]) -> RolloutPlan | None:
+    """The policy's ``rollout:`` (shape already checked by the schema), selectors resolved to ids."""
+    if not isinstance(doc.data.get("rollout"), dict):
+        return None
+    from gate.policy import rollout_section
+
+    value = interpolate(doc.data["rollout"], scope, doc, ("rollout",), run)
+    return rollout_section.parse(
+        value, specs, lambda path, message: run.add(doc, path, message), lambda path: doc.ref(path)
     )
 
 

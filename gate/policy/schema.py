@@ -163,6 +163,12 @@ def _waiver(editor: bool) -> dict[str, Any]:
     }
 
 
+def _rollout() -> dict[str, Any]:
+    from gate.policy.rollout_section import section_schema
+
+    return section_schema()
+
+
 def policy_schema(editor: bool = False) -> dict[str, Any]:
     return {
         "type": "object",
@@ -185,6 +191,7 @@ def policy_schema(editor: bool = False) -> dict[str, Any]:
                 },
             },
             "target": _target(),
+            "rollout": _rollout(),
             "defaults": {
                 "type": "object",
                 "additionalProperties": False,

@@ -12,7 +12,17 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from gate.model import Attempt, CheckResult, DeployTarget, Report, TrafficChange, TrafficEntry, WaiverUse
+from gate.model import (
+    Attempt,
+    CheckResult,
+    DeployTarget,
+    Report,
+    Rollout,
+    RolloutStep,
+    TrafficChange,
+    TrafficEntry,
+    WaiverUse,
+)
 from gate.report import RenderOptions
 from gate.report._common import EPOCH, plain, seconds, sorted_metrics, status_text
 
@@ -53,7 +63,45 @@ def to_dict(report: Report, *, timings: bool = True) -> dict[str, Any]:
         out["deployTarget"] = _deploy_target(report.deploy_target)
     if report.traffic is not None:
         out["traffic"] = _traffic(report.traffic)
+    if report.rollout is not None:
+        out["rollout"] = _rollout(report.rollout, timings)
     return out
+
+
+def _rollout(r: Rollout, timings: bool) -> dict[str, Any]:
+    return {
+        "service": r.service,
+        "revision": r.revision,
+        "tag": r.tag,
+        "plan": list(r.plan),
+        "pauseSeconds": r.pause,
+        "onInconclusive": r.on_inconclusive,
+        "action": r.action,
+        "message": r.message,
+        "share": r.share,
+        "resumedFrom": r.resumed_from,
+        "baseline": [_entry(e) for e in r.baseline],
+        "traffic": [_entry(e) for e in r.traffic],
+        "commands": list(r.commands),
+        "steps": [_step(s, timings) for s in r.steps],
+    }
+
+
+def _step(s: RolloutStep, timings: bool) -> dict[str, Any]:
+    return {
+        "number": s.number,
+        "percent": s.percent,
+        "verdict": s.verdict.value if s.verdict is not None else None,
+        "changed": s.changed,
+        "before": [_entry(e) for e in s.before],
+        "after": [_entry(e) for e in s.after],
+        "startedSeconds": seconds(s.started, timings),
+        "trafficSeconds": seconds(s.traffic_seconds, timings),
+        "pauseSeconds": seconds(s.pause_seconds, timings),
+        "checksSeconds": seconds(s.checks_seconds, timings),
+        "note": s.note,
+        "checks": [_check(c, timings) for c in s.results],
+    }
 
 
 def _deploy_target(t: DeployTarget) -> dict[str, Any]:

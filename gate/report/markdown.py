@@ -97,6 +97,8 @@ def render(report: Report, options: RenderOptions) -> str:
             f"| {icon(r.status)} | {md(r.id)} ({md(r.type)}) | {md(summary)} "
             f"| {len(r.attempts)} | {duration} |"
         )
+    if report.rollout is not None:
+        lines += _rollout(report, timings)
     if options.quiet:
         return "\n".join(lines) + "\n"
     measured = [r for r in results if r.metrics]
@@ -184,4 +186,19 @@ def _details(r: CheckResult, timings: bool) -> list[str]:
         lines += ["", "Evidence:", "", fence(body)]
     if r.remediation:
         lines += ["", f"**Fix:** {md(r.remediation)}"]
+    return lines
+
+
+def _rollout(report: Report, timings: bool) -> list[str]:
+    from gate.report import rollout_table
+
+    r = report.rollout
+    assert r is not None
+    heads = rollout_table.HEADERS if timings else rollout_table.HEADERS[:-1]
+    lines = ["", "### Rollout", "", md(rollout_table.heading(r)) + ".", ""]
+    lines += ["| " + " | ".join(heads) + " |", "| " + " | ".join("---" for _ in heads) + " |"]
+    for row in rollout_table.rows(r, timings):
+        cells = row.cells()[: len(heads)]
+        lines.append("| " + " | ".join(md(c) for c in cells) + " |")
+    lines += ["", f"**{md(r.action)}**: {md(r.message)}"]
     return lines

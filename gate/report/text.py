@@ -89,7 +89,7 @@ def render(report: Report, options: RenderOptions) -> str:
             lines.append("")
             lines.extend(short)
         lines.append("")
-    lines.extend(_footer(report, color))
+    lines.extend(_footer(report, color, timings))
     lines.append("")
     lines.extend(_fix_first(report, color))
     return "\n".join(lines) + "\n"
@@ -154,7 +154,7 @@ def _indented(text: str) -> list[str]:
     return ["  " + first] + ["    " + line for line in rest]
 
 
-def _footer(report: Report, color: bool) -> list[str]:
+def _footer(report: Report, color: bool, timings: bool = True) -> list[str]:
     verdict = report.verdict.value
     code = report.exit_code
     lines = [counts_line(report)]
@@ -168,6 +168,8 @@ def _footer(report: Report, color: bool) -> list[str]:
         lines.append(f"interrupted by {visible(report.interrupted_by)}")
     if report.deploy_target is not None:
         lines.append(f"judged: {visible(report.deploy_target.describe())}")
+    if report.rollout is not None:
+        lines.extend(_rollout(report, color, timings))
     if report.traffic is not None:
         t = report.traffic
         lines.append(f"traffic: {t.kind} {visible(t.service)}: {t.action}: {visible(t.message)}")
@@ -215,4 +217,25 @@ def _fix_lines(entries: list[tuple[CheckResult, str, str]], color: bool) -> list
         why = one_line(result.summary, max(60, FIX_WIDTH - 2 - len(head)))
         lines.append(f"  {word} {visible(result.id)}{note}: {visible(why)}")
         lines.append(f"    fix: {visible(fix)}")
+    return lines
+
+
+def _rollout(report: Report, color: bool, timings: bool) -> list[str]:
+    """The rollout's step table (docs/REPORT.md): one row per step, then what it came to."""
+    from gate.report import rollout_table
+
+    r = report.rollout
+    assert r is not None
+    width = len(rollout_table.HEADERS) - (0 if timings else 1)
+    table: list[tuple[str, ...]] = [rollout_table.HEADERS[:width]]
+    table += [row.cells()[:width] for row in rollout_table.rows(r, timings)]
+    widths = [max(len(visible(t[i])) for t in table) for i in range(width)]
+    lines = [visible(rollout_table.heading(r))]
+    for n, t in enumerate(table):
+        cells = [visible(cell).ljust(widths[i]) for i, cell in enumerate(t)]
+        cells[1] = visible(t[1]).rjust(widths[1])
+        if n > 0:  # the verdict column, coloured like a status
+            cells[3] = paint(t[3], color, pad=widths[3])
+        lines.append(("  " + "  ".join(cells)).rstrip())
+    lines.append(f"  {visible(r.action)}: {visible(r.message)}")
     return lines

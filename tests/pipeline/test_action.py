@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from gate.errors import UsageError
 from tests.pipeline.conftest import ROOT, WORLDS, candidate_world_data, clean_env
 
 ACTION = ROOT / "action.yml"
@@ -244,3 +245,71 @@ def test_target_and_rollback_inputs_become_gate_check_flags(tmp_path: Path) -> N
 def test_a_non_boolean_flag_input_is_invalid(tmp_path: Path) -> None:
     r = run_action(tmp_path, world="s12-healthy", **{"rollback-on-fail": "maybe"})
     assert r.code == 2 and "`rollback-on-fail` input expects true or false" in r.stdout
+
+
+ROLLOUT = ROOT / "examples" / "rollout"
+
+
+def test_rollout_mode_on_a_dry_run_rolls_back_and_says_so(tmp_path: Path) -> None:
+    r = run_action(
+        tmp_path,
+        mode="rollout",
+        policy=str(ROLLOUT / "policy.yaml"),
+        world=str(ROLLOUT / "canary-5xx-at-25.yaml"),
+        pause="0s",
+    )
+    assert r.code == 1, r.stdout + r.stderr
+    assert r.outputs["verdict"] == "FAIL"
+    assert r.outputs["rollout"] == "rolled-back" and r.outputs["rollout-share"] == "0"
+    assert r.outputs["rollback"] == "rolled-back" and r.outputs["rolled-back"] == "true"
+    assert "::error" in r.stdout and "netra-backend-staging-canary-errors" in r.stdout
+    assert "### Rollout" in r.summary and "| 2/4 | 25% |" in r.summary
+    report = json.loads(Path(r.outputs["report-path"]).read_text())
+    assert [s["percent"] for s in report["rollout"]["steps"]] == [0, 5, 25]
+
+
+def test_rollout_mode_reaches_100_on_a_healthy_candidate(tmp_path: Path) -> None:
+    r = run_action(
+        tmp_path,
+        mode="rollout",
+        policy=str(ROLLOUT / "policy.yaml"),
+        world=str(ROLLOUT / "canary-healthy.yaml"),
+        pause="0s",
+        steps="10,100",
+    )
+    assert r.code == 0, r.stdout + r.stderr
+    assert r.outputs["rollout"] == "completed" and r.outputs["rollout-share"] == "100"
+    assert r.outputs["rolled-back"] == "false"
+
+
+def test_rollout_inputs_become_gate_rollout_flags_and_contradictions_are_refused(tmp_path: Path) -> None:
+    from gate.action.inputs import read_inputs
+    from gate.action.main import check_argv
+
+    env = {
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "INPUT_POLICY": "p.yaml",
+        "INPUT_MODE": "rollout",
+        "INPUT_TAG": "candidate",
+        "INPUT_SERVICE": "netra-backend-staging",
+        "INPUT_STEPS": "5,25,100",
+        "INPUT_PAUSE": "5m",
+        "INPUT_ON_INCONCLUSIVE": "hold",
+    }
+    argv = check_argv(read_inputs(env), tmp_path / "r.json", tmp_path / "j.xml")
+    assert argv[3] == "rollout"
+    joined = " ".join(argv)
+    assert (
+        "--service netra-backend-staging --tag candidate --steps 5,25,100 --pause 5m --on-inconclusive hold"
+        in joined
+    )
+    assert "--promote" not in joined and "--no-progress" not in joined
+    for extra, words in (
+        ({"INPUT_PROMOTE": "netra-backend-staging"}, "drop the `promote`"),
+        ({"INPUT_ROLLBACK_ON_FAIL": "true"}, "always rolls back on FAIL"),
+        ({"INPUT_ON_INCONCLUSIVE": "wait"}, "expects rollback, hold or continue"),
+        ({"INPUT_MODE": "canary"}, "expects check or rollout"),
+        ({"INPUT_MODE": "check"}, "for mode rollout only"),
+    ):
+        with pytest.raises(UsageError, match=re.escape(words)):
+            read_inputs({**env, **extra})

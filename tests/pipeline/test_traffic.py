@@ -132,3 +132,31 @@ def test_a_revision_target_belongs_to_its_service() -> None:
     assert DeployTarget(service="api", tag="c").applies_to("projects/p/locations/r/services/api")
     assert not DeployTarget(service="api", tag="c").applies_to("web")
     assert DeployTarget(tag="c").applies_to("anything")
+
+
+def test_step_split_takes_the_candidates_share_from_the_baseline_in_proportion() -> None:
+    assert traffic.step_split("new", 5, {"old": 100}) == {"new": 5, "old": 95}
+    assert traffic.step_split("new", 100, {"old": 100}) == {"new": 100}
+    # Two revisions served 80/20: the remaining 75% is split 60/15; rounding adds up to 100.
+    assert traffic.step_split("new", 25, {"a": 80, "b": 20}) == {"new": 25, "a": 60, "b": 15}
+    split = traffic.step_split("new", 5, {"a": 50, "b": 50})
+    assert sum(split.values()) == 100 and split["new"] == 5 and {split["a"], split["b"]} == {47, 48}
+    assert traffic.step_split("new", 50, {"new": 10, "old": 90}) == {"new": 50, "old": 50}
+
+
+def test_rollout_to_pins_the_split_and_keeps_every_tag() -> None:
+    spec = (E("old", 95), E("new", 5), E("new", 0, "candidate"), E(None, 0, "latest"))
+    assert traffic.rollout_to(spec, {"new": 25, "old": 75}) == (
+        E("new", 25),
+        E("old", 75),
+        E("new", 0, "candidate"),
+        E(None, 0, "latest"),
+    )
+    assert traffic.pinned(traffic.rollout_to(spec, {"new": 25, "old": 75})) == {"new": 25, "old": 75}
+
+
+def test_share_counts_latest_for_the_latest_ready_and_routed_reads_statuses() -> None:
+    s = svc([(None, 60, None), ("old", 40, None)], [("svc-00043-new", 55), ("old", 45)])
+    assert traffic.share(s, "svc-00043-new") == 60  # the spec: what was asked for
+    assert traffic.routed(s, "svc-00043-new") == 55  # the statuses: what Cloud Run routes now
+    assert traffic.scaled({"a": 1, "b": 1}, 75) == {"a": 38, "b": 37}

@@ -18,7 +18,7 @@ import base64
 import json
 from typing import Any
 
-from gate.emulator import metricfilter, timeseries
+from gate.emulator import metricfilter, timeseries, traffic_series
 from gate.emulator.state import State, route
 from gate.emulator.wire import ApiFailure, Request, Response
 
@@ -160,9 +160,15 @@ def list_time_series(state: State, req: Request, project: str) -> Response:
 
     if not state.same_project(project, state.world.project):
         return Response(200, {}, list_key="timeSeries")
+    now = state.clock()
     with state.lock:
         items = list(state.items("monitoring", "timeSeries"))
-    world = timeseries.materialise(items, state.clock())
+        model = state.items("monitoring", "traffic")
+        if model:
+            # Request metrics that follow the live traffic split (docs/WORLDS.md, monitoring.traffic).
+            services = state.items("run", "services")
+            items += traffic_series.generate(model, services, state.world.project, now)
+    world = timeseries.materialise(items, now)
     chosen = timeseries.select(world, keep, start, end) if agg is None else [s for s in world if keep(s)]
     try:
         result = chosen if agg is None else timeseries.aggregate(chosen, start, end, agg)

@@ -211,3 +211,11 @@ class Transport:
     def fetch(self, key: Hashable, fn: Callable[[float], T], *, deadline: float, fresh: bool = False) -> T:
         """Per-run memo with single-flight; ``fn`` receives the deadline (monotonic)."""
         return self._memo.fetch(key, fn, deadline=deadline, fresh=fresh)
+
+    def forget(self) -> None:
+        """Drop every memoised answer: the next read of anything asks the API again.
+
+        For a run that judges the same resources more than once while they change
+        (each step of ``gate rollout`` moves traffic, then reads it back).
+        """
+        self._memo = Memo()
