@@ -111,8 +111,9 @@ def check(data: Any, message: Any, path: Path) -> tuple[Path, str] | None:
     return proto_check(data, message, path)
 
 
-def load_world(path: str | FsPath, *, cache: bool = True) -> World:
-    """The world in ``path``, validated strictly (``cache=False``: even if it passed before)."""
+def load_world(path: str | FsPath, *, trust_cache: bool = True) -> World:
+    """The world in ``path``, validated strictly; ``trust_cache=False`` checks it in full
+    even if the same bytes passed before (a pass is remembered either way)."""
     from gate.emulator import worldcache
 
     p = FsPath(path)
@@ -120,9 +121,9 @@ def load_world(path: str | FsPath, *, cache: bool = True) -> World:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise InputError([Diagnostic(None, "", f"cannot read world file {p}: {e.strerror or e}")]) from None
-    directory = worldcache.cache_dir() if cache else None
+    directory = worldcache.cache_dir()
     k = worldcache.key(text) if directory is not None else ""
-    if directory is not None and worldcache.is_validated(k, directory):
+    if trust_cache and worldcache.is_validated(k, directory):
         return parse_world(text, str(p), proto_checks=False)
     world = parse_world(text, str(p))
     worldcache.mark_validated(k, directory)
