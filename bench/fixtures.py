@@ -113,22 +113,26 @@ checks:
 """
 
 CHECKS_PER_SERVICE = 5
+# The same library without network.reachability: the checks that read no Compute API.
+LIBRARY_NO_NETWORK = LIBRARY.split("  - id: ${service}-reaches-redis\n")[0]
 
 
-def write_policy(directory: Path, n: int, *, name: str | None = None) -> Path:
-    """policy (N services x 5 checks, through one included library) in ``directory``."""
+def write_policy(directory: Path, n: int, *, name: str | None = None, network: bool = True) -> Path:
+    """policy (N services x 5 checks, through one included library) in ``directory``;
+    ``network=False``: 4 checks per service, without network.reachability."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "bench-service.yaml").write_text(LIBRARY, encoding="utf-8")
+    library = "bench-service.yaml" if network else "bench-service-no-network.yaml"
+    (directory / library).write_text(LIBRARY if network else LIBRARY_NO_NETWORK, encoding="utf-8")
     lines = [
         "apiVersion: gate/v1",
         "project: netra-staging",
         "region: us-central1",
-        f"description: Benchmark, {n} services x {CHECKS_PER_SERVICE} checks.",
+        f"description: Benchmark, {n} services x {CHECKS_PER_SERVICE if network else 4} checks.",
         "defaults: {timeout: 60s}",
         "include:",
     ]
     for s in service_names(n):
-        lines.append(f"  - {{file: bench-service.yaml, vars: {{service: {s}}}}}")
+        lines.append(f"  - {{file: {library}, vars: {{service: {s}}}}}")
     path = directory / (name or f"bench-{n}.yaml")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

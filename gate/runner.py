@@ -71,6 +71,17 @@ def deploy_target(policy: Policy, cli: DeployTarget | None) -> DeployTarget | No
     return out
 
 
+def _apis(policy: Policy) -> list[str]:
+    """The APIs the policy's checks will call (``CheckType.apis_for``), each once."""
+    out: dict[str, None] = {}
+    for spec in policy.checks:
+        try:
+            out.update(dict.fromkeys(registry.get(spec.type).apis_for(spec.params)))
+        except KeyError:
+            continue
+    return list(out)
+
+
 def _needs_cloud(policy: Policy) -> bool:
     for spec in policy.checks:
         try:
@@ -145,6 +156,7 @@ def open_run(policy: Policy, options: RunOptions) -> Iterator[tuple[RunContext, 
                 verify_credentials(credentials)
                 conn = dataclasses.replace(conn, credentials=credentials)
         cloud = _cloud(conn, policy, options.engine.pool)
+        stack.callback(_preload(policy).stop)
         run = RunContext(
             project=policy.project,
             region=policy.region,
@@ -159,6 +171,15 @@ def open_run(policy: Policy, options: RunOptions) -> Iterator[tuple[RunContext, 
         if options.recorder is not None:
             options.recorder.bind(run)
         yield run, target
+
+
+def _preload(policy: Policy) -> Any:
+    """Start importing the policy's client modules in the background (a policy without
+    Google checks starts no thread and imports no Google module)."""
+    from gate.gcp.transport.clients import preload_modules
+    from gate.gcp.transport.preload import Preload
+
+    return Preload(preload_modules(_apis(policy))).start()
 
 
 def _cloud(conn: Any, policy: Policy, pool: int) -> Any:

@@ -56,6 +56,13 @@ class CheckType(abc.ABC):
         are needed before the run starts (a missing login fails fast, exit 2)."""
         return bool(cls.apis)
 
+    @classmethod
+    def apis_for(cls, params: Mapping[str, Any]) -> tuple[str, ...]:
+        """The APIs this check (with these params) will call, so a run imports their
+        clients in the background from its start (``gate.gcp.transport.preload``).
+        Only a hint for speed: a client not named here is imported on first use."""
+        return cls.apis if cls.uses_cloud(params) else ()
+
     @abc.abstractmethod
     def attempt(self, ctx: AttemptContext) -> Outcome:
         """Evaluate once, returning within ``ctx.deadline``."""

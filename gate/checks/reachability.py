@@ -151,6 +151,13 @@ class Reachability(CheckType):
     apis = ("run", "vpcaccess", "redis", "sqladmin", "compute", "networkmanagement")
 
     @classmethod
+    def apis_for(cls, params: Mapping[str, Any]) -> tuple[str, ...]:
+        # The destination's API only, and a Connectivity Test only with confirm:.
+        skip = {"redis": not params.get("redis"), "sqladmin": not params.get("sql")}
+        skip["networkmanagement"] = not params.get("confirm")
+        return tuple(a for a in cls.apis if not skip.get(a, False))
+
+    @classmethod
     def semantic_errors(cls, params: Mapping[str, Any]) -> list[tuple[str, str]]:
         errors = target_errors(params)
         if isinstance(params.get("address"), str) and "${" not in params["address"]:

@@ -116,13 +116,13 @@ def write_evidence(path: Path, policy: Any, report: Report, recorder: Any) -> bo
 
 
 def progress_printer(show: bool | None, check_ids: list[str], color: bool | None = None) -> Any:
-    from gate.report.progress import Progress
-
     stream = sys.stderr
     if show is None:
         show = stream.isatty()
     if not show:
         return None
+    from gate.report.progress import Progress
+
     progress = Progress(stream, color=use_color(color, stream))
     progress.start(check_ids)
     return progress

@@ -109,7 +109,7 @@ def _world(path: str) -> list[Diagnostic]:
     from gate.emulator import load_world
 
     try:
-        load_world(path)
+        load_world(path, trust_cache=False)  # validate means check it now, in full
     except InputError as e:
         return e.diagnostics
     return []

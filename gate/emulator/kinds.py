@@ -1,16 +1,18 @@
 """Which message type and resource-name form each world section holds.
 
-Message classes are imported lazily (compute_v1 costs about a second) and
-only when a world actually has that section.
+Message classes are imported lazily and only when a world actually has that
+section, from their own ``types`` module (``gate.narrow_import``: the package
+``google.cloud.compute_v1`` whole costs about a second).
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from gate.narrow_import import import_attr
 
 
 @dataclass(frozen=True)
@@ -23,20 +25,20 @@ class Kind:
     example: str
 
     def message_class(self) -> Any:
-        module, _, attr = self.message.partition(":")
-        cls = getattr(importlib.import_module(module), attr)
-        if module == "gate.emulator.log_entry":
+        cls = import_attr(self.message)
+        if self.message.startswith("gate.emulator.log_entry:"):
             return cls()
         return cls.pb()
 
 
 _LOC = r"projects/[^/]+/locations/[^/]+"
+_COMPUTE = "google.cloud.compute_v1.types.compute:"
 
 KINDS: tuple[Kind, ...] = (
     Kind(
         "run",
         "services",
-        "google.cloud.run_v2:Service",
+        "google.cloud.run_v2.types.service:Service",
         "name",
         rf"^{_LOC}/services/[^/]+$",
         "projects/netra-staging/locations/us-central1/services/netra-backend-staging",
@@ -44,7 +46,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "run",
         "revisions",
-        "google.cloud.run_v2:Revision",
+        "google.cloud.run_v2.types.revision:Revision",
         "name",
         rf"^{_LOC}/services/[^/]+/revisions/[^/]+$",
         "projects/netra-staging/locations/us-central1/services/netra-backend-staging/revisions/"
@@ -53,7 +55,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "vpcaccess",
         "connectors",
-        "google.cloud.vpcaccess_v1:Connector",
+        "google.cloud.vpcaccess_v1.types.vpc_access:Connector",
         "name",
         rf"^{_LOC}/connectors/[^/]+$",
         "projects/netra-staging/locations/us-central1/connectors/staging-connector",
@@ -61,7 +63,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "redis",
         "instances",
-        "google.cloud.redis_v1:Instance",
+        "google.cloud.redis_v1.types.cloud_redis:Instance",
         "name",
         rf"^{_LOC}/instances/[^/]+$",
         "projects/netra-staging/locations/us-central1/instances/staging-redis-f1adc35c",
@@ -69,28 +71,35 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "sqladmin",
         "instances",
-        "google.cloud.sqladmin_v1beta4:DatabaseInstance",
+        "google.cloud.sqladmin_v1beta4.types.cloud_sql_resources:DatabaseInstance",
         "name",
         r"^[a-z][-a-z0-9]*$",
         "staging-shared-postgres",
     ),
-    Kind("sqladmin", "tiers", "google.cloud.sqladmin_v1beta4:Tier", "tier", "", "db-custom-2-7680"),
-    Kind("compute", "networks", "google.cloud.compute_v1:Network", "name", "", "staging-vpc"),
-    Kind("compute", "subnetworks", "google.cloud.compute_v1:Subnetwork", "name", "", "staging-subnet"),
-    Kind("compute", "firewalls", "google.cloud.compute_v1:Firewall", "name", "", "allow-connector-to-redis"),
+    Kind(
+        "sqladmin",
+        "tiers",
+        "google.cloud.sqladmin_v1beta4.types.cloud_sql_tiers:Tier",
+        "tier",
+        "",
+        "db-custom-2-7680",
+    ),
+    Kind("compute", "networks", _COMPUTE + "Network", "name", "", "staging-vpc"),
+    Kind("compute", "subnetworks", _COMPUTE + "Subnetwork", "name", "", "staging-subnet"),
+    Kind("compute", "firewalls", _COMPUTE + "Firewall", "name", "", "allow-connector-to-redis"),
     Kind(
         "compute",
         "firewallPolicies",
-        "google.cloud.compute_v1:FirewallPolicy",
+        _COMPUTE + "FirewallPolicy",
         "name",
         "",
         "staging-egress-policy",
     ),
-    Kind("compute", "routes", "google.cloud.compute_v1:Route", "name", "", "default-route"),
+    Kind("compute", "routes", _COMPUTE + "Route", "name", "", "default-route"),
     Kind(
         "compute",
         "addresses",
-        "google.cloud.compute_v1:Address",
+        _COMPUTE + "Address",
         "name",
         "",
         "google-managed-services-staging-vpc",
@@ -98,7 +107,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "secretmanager",
         "secrets",
-        "google.cloud.secretmanager_v1:Secret",
+        "google.cloud.secretmanager_v1.types.resources:Secret",
         "name",
         r"^projects/[^/]+/secrets/[^/]+$",
         "projects/netra-staging/secrets/jwt-secret-key-staging",
@@ -106,7 +115,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "secretmanager",
         "versions",
-        "google.cloud.secretmanager_v1:SecretVersion",
+        "google.cloud.secretmanager_v1.types.resources:SecretVersion",
         "name",
         r"^projects/[^/]+/secrets/[^/]+/versions/[0-9]+$",
         "projects/netra-staging/secrets/jwt-secret-key-staging/versions/3",

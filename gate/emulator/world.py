@@ -2,7 +2,10 @@
 
 ``load_world`` is strict: every resource must parse as the official client's
 message type with no unknown field, every name must be a full resource name,
-and every problem is reported at its file:line:col (see docs/WORLDS.md).
+and every problem is reported at its file:line:col (see docs/WORLDS.md). A world
+file that passed once is not checked against the message types again while its
+bytes, the validator and the client libraries stay the same (``worldcache``): those
+checks import every section's client types, most of a world's load time.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from typing import Any
 from gate import durations
 from gate.emulator.faults import APIS, FIELDS, Fault
 from gate.emulator.kinds import COMPUTE_ENUMS, SECTIONS, matcher
-from gate.emulator.protocheck import check
 from gate.emulator.yamlsource import Located, Path, load
 from gate.errors import Diagnostic, InputError
 
@@ -102,16 +104,35 @@ class World:
         return self.resources.get(section, {}).get(kind, [])
 
 
-def load_world(path: str | FsPath) -> World:
+def check(data: Any, message: Any, path: Path) -> tuple[Path, str] | None:
+    """``protocheck.check``, imported on use (it imports protobuf's json_format)."""
+    from gate.emulator.protocheck import check as proto_check
+
+    return proto_check(data, message, path)
+
+
+def load_world(path: str | FsPath, *, trust_cache: bool = True) -> World:
+    """The world in ``path``, validated strictly; ``trust_cache=False`` checks it in full
+    even if the same bytes passed before (a pass is remembered either way)."""
+    from gate.emulator import worldcache
+
     p = FsPath(path)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise InputError([Diagnostic(None, "", f"cannot read world file {p}: {e.strerror or e}")]) from None
-    return parse_world(text, str(p))
+    directory = worldcache.cache_dir()
+    k = worldcache.key(text) if directory is not None else ""
+    if trust_cache and worldcache.is_validated(k, directory):
+        return parse_world(text, str(p), proto_checks=False)
+    world = parse_world(text, str(p))
+    worldcache.mark_validated(k, directory)
+    return world
 
 
-def parse_world(text: str, file: str = "<world>") -> World:
+def parse_world(text: str, file: str = "<world>", *, proto_checks: bool = True) -> World:
+    """Parse and validate a world. ``proto_checks=False`` skips only the checks against the
+    clients' message types, for text known to have passed them (``load_world``)."""
     doc = load(text, file)
     errors: list[Diagnostic] = []
     data = doc.data
@@ -139,23 +160,28 @@ def parse_world(text: str, file: str = "<world>") -> World:
     )
     for section, kinds in SECTIONS.items():
         if section in data and section not in _OWN_SHAPE:
-            world.resources[section] = _resources(doc, section, kinds, data[section], errors)
+            world.resources[section] = _resources(doc, section, kinds, data[section], errors, proto_checks)
     if data.get("monitoring") is not None:
         from gate.emulator.timeseries import parse_section
 
-        world.resources["monitoring"] = parse_section(doc, data["monitoring"], errors)
-    world.reachability = _reachability(doc, data.get("networkmanagement"), errors)
+        world.resources["monitoring"] = parse_section(doc, data["monitoring"], errors, proto_checks)
+    world.reachability = _reachability(doc, data.get("networkmanagement"), errors, proto_checks)
     world.endpoints = _endpoints(doc, data.get("endpoints"), errors)
     world.faults = _faults(doc, data.get("faults"), errors)
     world.env = _env(doc, data.get("env"), errors)
-    world.images = _images(doc, data.get("images"), errors)
+    world.images = _images(doc, data.get("images"), errors, proto_checks)
     if errors:
         raise InputError(errors)
     return world
 
 
 def _resources(
-    doc: Located, section: str, kinds: Mapping[str, Any], value: Any, errors: list[Diagnostic]
+    doc: Located,
+    section: str,
+    kinds: Mapping[str, Any],
+    value: Any,
+    errors: list[Diagnostic],
+    proto_checks: bool,
 ) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     if value is None:
@@ -173,12 +199,12 @@ def _resources(
         if not isinstance(items, list):
             errors.append(doc.diag((section, key), "expected a list"))
             continue
-        cls = kind.message_class()
+        cls = kind.message_class() if proto_checks else None
         ok = matcher(kind)
         seen: set[str] = set()
         for i, item in enumerate(items):
             here: Path = (section, key, i)
-            problem = check(item, cls, here)
+            problem = check(item, cls, here) if cls is not None else None
             if problem:
                 errors.append(doc.diag(*problem))
                 continue
@@ -234,23 +260,28 @@ def _compute_enum_problem(
     return None
 
 
-def _reachability(doc: Located, value: Any, errors: list[Diagnostic]) -> list[dict[str, Any]]:
+def _reachability(
+    doc: Located, value: Any, errors: list[Diagnostic], proto_checks: bool
+) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, dict) or set(value) - {"results"}:
         errors.append(doc.diag(("networkmanagement",), "expected a mapping with results"))
         return []
-    from google.cloud import network_management_v1 as nm
-
     results = value.get("results") or []
     if not isinstance(results, list):
         errors.append(doc.diag(("networkmanagement", "results"), "expected a list"))
         return []
-    shapes: dict[str, Any] = {
-        "source": nm.Endpoint,
-        "destination": nm.Endpoint,
-        "reachabilityDetails": nm.ReachabilityDetails,
-    }
+    shapes: dict[str, Any] = dict.fromkeys(("source", "destination", "reachabilityDetails"))
+    if proto_checks:
+        from gate.narrow_import import narrow_import
+
+        nm = narrow_import("google.cloud.network_management_v1.types.connectivity_test")
+        shapes = {
+            "source": nm.Endpoint,
+            "destination": nm.Endpoint,
+            "reachabilityDetails": nm.ReachabilityDetails,
+        }
     for i, r in enumerate(results):
         here: Path = ("networkmanagement", "results", i)
         if not isinstance(r, dict):
@@ -262,7 +293,7 @@ def _reachability(doc: Located, value: Any, errors: list[Diagnostic]) -> list[di
                     doc.diag((*here, k), "unknown key; expected source, destination, reachabilityDetails")
                 )
                 continue
-            problem = check(v, shapes[k].pb(), (*here, k))
+            problem = check(v, shapes[k].pb(), (*here, k)) if shapes[k] is not None else None
             if problem:
                 errors.append(doc.diag(*problem))
             elif k in ("source", "destination"):
@@ -397,15 +428,17 @@ def _env(doc: Located, value: Any, errors: list[Diagnostic]) -> dict[str, str]:
 _IMAGE_KEYS = {"image", "ready", "message", "logs"}
 
 
-def _images(doc: Located, value: Any, errors: list[Diagnostic]) -> list[ImageRuntime]:
+def _images(doc: Located, value: Any, errors: list[Diagnostic], proto_checks: bool) -> list[ImageRuntime]:
     if value is None:
         return []
     if not isinstance(value, list):
         errors.append(doc.diag(("images",), "expected a list of {image, ready, message, logs}"))
         return []
-    from gate.emulator.log_entry import log_entry_class
+    entry_cls: Any = None
+    if proto_checks:
+        from gate.emulator.log_entry import log_entry_class
 
-    entry_cls = log_entry_class()
+        entry_cls = log_entry_class()
     out: list[ImageRuntime] = []
     seen: set[str] = set()
     for i, spec in enumerate(value):
@@ -444,7 +477,7 @@ def _images(doc: Located, value: Any, errors: list[Diagnostic]) -> list[ImageRun
             for k in ("resource", "timestamp"):
                 if k in entry:
                     errors.append(doc.diag((*at, k), "set by the emulator from the revision; leave it out"))
-            problem = check(entry, entry_cls, at)
+            problem = check(entry, entry_cls, at) if entry_cls is not None else None
             if problem:
                 errors.append(doc.diag(*problem))
                 continue

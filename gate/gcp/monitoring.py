@@ -247,8 +247,9 @@ class _Identified:
 
 def _get(session: Any, url: str, query: list[tuple[str, str]], timeout: float) -> Any:
     from google.api_core import exceptions as gexc
-    from google.cloud import monitoring_v3
     from google.protobuf import json_format
+
+    from gate.narrow_import import import_attr
 
     response = session.get(url, params=query, timeout=timeout)
     if response.status_code >= 400:
@@ -256,7 +257,7 @@ def _get(session: Any, url: str, query: list[tuple[str, str]], timeout: float) -
     data = response.json()  # json.JSONDecodeError on a malformed body: mapped by call()
     if not isinstance(data, dict):
         raise json.JSONDecodeError("expected a JSON object", response.text[:50], 0)
-    message = monitoring_v3.ListTimeSeriesResponse.pb()()
+    message = import_attr("google.cloud.monitoring_v3.types.metric_service:ListTimeSeriesResponse").pb()()
     # Unknown fields are ignored (newer API versions add some); an unknown enum name
     # becomes *_UNSPECIFIED, which parse_series refuses.
     json_format.ParseDict(data, message, ignore_unknown_fields=True)

@@ -125,8 +125,9 @@ class RunProvider:
         else in its spec moves. The etag is the one the caller judged: the server
         refuses the update (409 ABORTED) if the service changed since.
         """
-        from google.cloud import run_v2
+        from gate.narrow_import import narrow_import
 
+        traffic_types = narrow_import("google.cloud.run_v2.types.traffic_target")
         full = self.service_name(service)
         raw = self._get_service(full, deadline)
         if raw.etag != etag:
@@ -137,9 +138,9 @@ class RunProvider:
                 status="ABORTED",
                 resource=full,
             )
-        kinds = run_v2.TrafficTargetAllocationType
+        kinds = traffic_types.TrafficTargetAllocationType
         raw.traffic = [
-            run_v2.TrafficTarget(
+            traffic_types.TrafficTarget(
                 type_=kinds.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST
                 if t.revision is None
                 else kinds.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION,

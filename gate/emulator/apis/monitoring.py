@@ -48,12 +48,14 @@ def _bad(message: str) -> ApiFailure:
 
 def _enums(name: str) -> dict[int, str]:
     """number -> name of an enum of the official message types (numbers are not contiguous)."""
-    from google.cloud import monitoring_v3
+    from gate.narrow_import import narrow_import
 
+    types = "google.cloud.monitoring_v3.types"
+    common, metric_service = narrow_import(f"{types}.common"), narrow_import(f"{types}.metric_service")
     enum: Any = {
-        "aligner": monitoring_v3.Aggregation.Aligner,
-        "reducer": monitoring_v3.Aggregation.Reducer,
-        "view": monitoring_v3.ListTimeSeriesRequest.TimeSeriesView,
+        "aligner": common.Aggregation.Aligner,
+        "reducer": common.Aggregation.Reducer,
+        "view": metric_service.ListTimeSeriesRequest.TimeSeriesView,
     }[name]
     return {int(e.value): str(e.name) for e in enum}
 

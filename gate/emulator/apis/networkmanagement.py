@@ -75,11 +75,11 @@ def _operation(
 
 
 def _check_body(body: dict[str, Any]) -> None:
-    from google.cloud import network_management_v1 as nm
-
     from gate.emulator.protocheck import check
+    from gate.narrow_import import import_attr
 
-    problem = check(body, nm.ConnectivityTest.pb())
+    test = import_attr("google.cloud.network_management_v1.types.connectivity_test:ConnectivityTest")
+    problem = check(body, test.pb())
     if problem:
         path, msg = problem
         raise ApiFailure(400, f"Invalid JSON payload received. {'.'.join(map(str, path))}: {msg}")

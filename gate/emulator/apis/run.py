@@ -191,16 +191,17 @@ def _canonical(body: dict[str, Any]) -> dict[str, Any]:
     The official clients send enums as numbers (``$alt=json;enum-encoding=int``); kept
     as sent, they would be served back as numbers to every later reader.
     """
-    from google.cloud import run_v2
     from google.protobuf import json_format
 
     from gate.emulator.protocheck import check
+    from gate.narrow_import import import_attr
 
-    problem = check(body, run_v2.Service.pb())
+    service = import_attr("google.cloud.run_v2.types.service:Service")
+    problem = check(body, service.pb())
     if problem:
         path, msg = problem
         raise ApiFailure(400, f"Invalid JSON payload received. {'.'.join(map(str, path))}: {msg}")
-    msg = json_format.ParseDict(body, run_v2.Service.pb()(), ignore_unknown_fields=False)
+    msg = json_format.ParseDict(body, service.pb()(), ignore_unknown_fields=False)
     out: dict[str, Any] = json_format.MessageToDict(msg)
     return out
 

@@ -9,16 +9,16 @@ run, under a per-API lock. Providers depend on this module only, never on the
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from gate.gcp.transport.call import Throttle, call
 from gate.gcp.transport.connection import Connection, resolve_credentials
 from gate.gcp.transport.memo import Memo
+from gate.narrow_import import narrow_import
 
 T = TypeVar("T")
 
@@ -32,26 +32,41 @@ class ApiRecorder(Protocol):
 
 
 # api name -> (module, client class). Logging and Monitoring have no entry: they are
-# authorized HTTP sessions (see ``SESSIONS``).
+# authorized HTTP sessions (see ``SESSIONS``). Each module is the service's own client
+# module, imported with ``gate.narrow_import`` so the package's __init__ (every other
+# service of the library) never runs: google.cloud.compute_v1 whole is about 1 s.
+_COMPUTE = "google.cloud.compute_v1.services"
 CLIENTS: dict[str, tuple[str, str]] = {
-    "run": ("google.cloud.run_v2", "ServicesClient"),
-    "run.revisions": ("google.cloud.run_v2", "RevisionsClient"),
-    "vpcaccess": ("google.cloud.vpcaccess_v1", "VpcAccessServiceClient"),
-    "redis": ("google.cloud.redis_v1", "CloudRedisClient"),
+    "run": ("google.cloud.run_v2.services.services.client", "ServicesClient"),
+    "run.revisions": ("google.cloud.run_v2.services.revisions.client", "RevisionsClient"),
+    "vpcaccess": ("google.cloud.vpcaccess_v1.services.vpc_access_service.client", "VpcAccessServiceClient"),
+    "redis": ("google.cloud.redis_v1.services.cloud_redis.client", "CloudRedisClient"),
     # Only v1beta4 of the SQL Admin client has a REST transport.
-    "sqladmin": ("google.cloud.sqladmin_v1beta4", "SqlInstancesServiceClient"),
-    "sqladmin.tiers": ("google.cloud.sqladmin_v1beta4", "SqlTiersServiceClient"),
-    "compute.networks": ("google.cloud.compute_v1", "NetworksClient"),
-    "compute.subnetworks": ("google.cloud.compute_v1", "SubnetworksClient"),
-    "compute.firewalls": ("google.cloud.compute_v1", "FirewallsClient"),
+    "sqladmin": (
+        "google.cloud.sqladmin_v1beta4.services.sql_instances_service.client",
+        "SqlInstancesServiceClient",
+    ),
+    "sqladmin.tiers": (
+        "google.cloud.sqladmin_v1beta4.services.sql_tiers_service.client",
+        "SqlTiersServiceClient",
+    ),
+    "compute.networks": (f"{_COMPUTE}.networks.client", "NetworksClient"),
+    "compute.subnetworks": (f"{_COMPUTE}.subnetworks.client", "SubnetworksClient"),
+    "compute.firewalls": (f"{_COMPUTE}.firewalls.client", "FirewallsClient"),
     "compute.regionNetworkFirewallPolicies": (
-        "google.cloud.compute_v1",
+        f"{_COMPUTE}.region_network_firewall_policies.client",
         "RegionNetworkFirewallPoliciesClient",
     ),
-    "compute.routes": ("google.cloud.compute_v1", "RoutesClient"),
-    "compute.addresses": ("google.cloud.compute_v1", "GlobalAddressesClient"),
-    "secretmanager": ("google.cloud.secretmanager_v1", "SecretManagerServiceClient"),
-    "networkmanagement": ("google.cloud.network_management_v1", "ReachabilityServiceClient"),
+    "compute.routes": (f"{_COMPUTE}.routes.client", "RoutesClient"),
+    "compute.addresses": (f"{_COMPUTE}.global_addresses.client", "GlobalAddressesClient"),
+    "secretmanager": (
+        "google.cloud.secretmanager_v1.services.secret_manager_service.client",
+        "SecretManagerServiceClient",
+    ),
+    "networkmanagement": (
+        "google.cloud.network_management_v1.services.reachability_service.client",
+        "ReachabilityServiceClient",
+    ),
 }
 # APIs called over an authorized HTTP session, with their default hosts. Logging: not
 # google-cloud-logging (see gate/gcp/logging.py). Monitoring: google-cloud-monitoring
@@ -61,6 +76,43 @@ LOGGING_HOST = "https://logging.googleapis.com"
 MONITORING_HOST = "https://monitoring.googleapis.com"
 SESSIONS: dict[str, str] = {"logging": LOGGING_HOST, "monitoring": MONITORING_HOST}
 APIS = (*CLIENTS, *SESSIONS)
+_SESSION_MODULES: dict[str, tuple[str, ...]] = {
+    "logging": ("google.auth.transport.requests",),
+    "monitoring": ("google.auth.transport.requests", "google.cloud.monitoring_v3.types.metric_service"),
+}
+# The order in which a run imports its client modules in the background (preload.py):
+# what checks read first comes first. Every Cloud Run check starts with the service;
+# a reachability chain reads Redis or Cloud SQL at once, then the connector, then
+# Compute (network, firewalls) as its fourth and fifth hops.
+PRELOAD_ORDER: tuple[str, ...] = (
+    "run",
+    "run.revisions",
+    "redis",
+    "sqladmin",
+    "vpcaccess",
+    "compute.networks",
+    "compute.subnetworks",
+    "compute.regionNetworkFirewallPolicies",
+    "compute.firewalls",
+    "compute.addresses",
+    "compute.routes",
+    "secretmanager",
+    "logging",
+    "sqladmin.tiers",
+    "monitoring",
+    "networkmanagement",
+)
+
+
+def preload_modules(apis: Iterable[str]) -> list[str]:
+    """The modules of ``apis`` (provider names, as in ``CheckType.apis``: ``compute`` covers
+    every ``compute.*`` client), in ``PRELOAD_ORDER``."""
+    wanted = set(apis)
+    out: list[str] = []
+    for key in PRELOAD_ORDER:
+        if key in wanted or key.split(".")[0] in wanted:
+            out.extend(_SESSION_MODULES[key] if key in SESSIONS else (CLIENTS[key][0],))
+    return out
 
 
 @dataclass
@@ -150,7 +202,7 @@ class Transport:
         if api not in CLIENTS:
             raise ValueError(f"unknown API {api!r}; known: {', '.join(APIS)}")
         module_name, class_name = CLIENTS[api]
-        cls = getattr(importlib.import_module(module_name), class_name)
+        cls = getattr(narrow_import(module_name), class_name)
         options: dict[str, Any] = {}
         endpoint = self.endpoint(api)
         if endpoint:
