@@ -352,6 +352,9 @@ def row_rollout(repeats: int) -> Row:
         o <= 0.5,
         f"wall of `gate.rollout` (readiness + 4 steps, {writes} traffic PATCHes) minus the sum of its "
         f"checks' durations; wall {median(walls):.3f} s",
+    )
+
+
 # -- cold start (rows 8-11) ---------------------------------------------------------------
 # A cold `gate check` pays for Python, gate's own modules and the Google client libraries
 # before and while its checks run; these rows measure that against the same run warm.
