@@ -50,7 +50,12 @@ UINT64 = re.compile(r"^\d+$")
 @functools.cache
 def document(api: str) -> dict[str, Any]:
     name = DOCUMENTS[api]
-    path = resources.files("googleapiclient").joinpath("discovery_cache", "documents", f"{name}.json")
+    path = (
+        resources.files("googleapiclient")
+        .joinpath("discovery_cache")
+        .joinpath("documents")
+        .joinpath(f"{name}.json")
+    )
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 

@@ -334,7 +334,7 @@ class ModuleWalk:
                 self._stmt(child, env, fn)
             elif isinstance(child, ast.expr):
                 self._expr(child, env)
-            elif isinstance(child, ast.excepthandler):
+            elif isinstance(child, ast.ExceptHandler):
                 if child.name:
                     env[child.name] = Fact("exception")
                 self._body(child.body, env, fn)
@@ -508,8 +508,8 @@ class ModuleWalk:
             return next((t for t in types if t is not None), None)
         if isinstance(node, ast.Lambda):
             inner = dict(env)
-            for a in node.args.args:
-                inner[a.arg] = None
+            for param in node.args.args:
+                inner[param.arg] = None
             self._expr(node.body, inner)
             return Fact("lambda")
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):

@@ -404,7 +404,7 @@ ALL = [{"ipProtocol": "all"}]
 
 def _policy_path(
     data: dict[str, Any], i: int, *, order: str = "AFTER_CLASSIC_FIREWALL", vpc: str = ""
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """A sweep network (``_network``) with a Redis instance on it and a global network firewall
     policy associated with it; ``vpc`` "allow"/"deny" adds a VPC rule for all egress (priority
     65000 for a deny, 1000 for an allow). Returns (the policy's check, the policy to add rules to)."""

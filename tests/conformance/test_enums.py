@@ -85,9 +85,9 @@ def test_monitoring_aggregation_enums_are_the_documented_lists() -> None:
     method = discovery.method_by_id("monitoring", "monitoring.projects.timeSeries.list")
     assert tuple(method.parameters["aggregation.perSeriesAligner"]["enum"]) == monitoring.ALIGNERS
     assert tuple(method.parameters["aggregation.crossSeriesReducer"]["enum"]) == monitoring.REDUCERS
-    key = ("monitoring", "monitoring.projects.timeSeries.list")
-    assert contract.PARAMETERS[(*key, "aggregation.perSeriesAligner")] == set(monitoring.ALIGNERS)
-    assert contract.PARAMETERS[(*key, "aggregation.crossSeriesReducer")] == set(monitoring.REDUCERS)
+    api, method_id = "monitoring", "monitoring.projects.timeSeries.list"
+    assert contract.PARAMETERS[(api, method_id, "aggregation.perSeriesAligner")] == set(monitoring.ALIGNERS)
+    assert contract.PARAMETERS[(api, method_id, "aggregation.crossSeriesReducer")] == set(monitoring.REDUCERS)
 
 
 def test_monitoring_reads_each_value_type_from_its_typed_value_field() -> None:

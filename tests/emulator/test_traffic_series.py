@@ -85,7 +85,7 @@ def _by_class(emu: Emulator, revision: str) -> dict[str, int]:
     }
 
 
-def test_a_revision_without_traffic_has_no_data_and_data_follows_the_share(split_emu):
+def test_a_revision_without_traffic_has_no_data_and_data_follows_the_share(split_emu: Emulator) -> None:
     emu = split_emu
     assert _by_class(emu, NEW) == {}  # deployed --no-traffic: silence
     assert _by_class(emu, OLD) == {
@@ -99,7 +99,7 @@ def test_a_revision_without_traffic_has_no_data_and_data_follows_the_share(split
     assert _by_class(emu, NEW) == {"2xx": 690, "5xx": 60}  # fromShare 25: 8% of 150/min
 
 
-def test_one_point_per_whole_minute_and_latency_in_its_bucket(split_emu):
+def test_one_point_per_whole_minute_and_latency_in_its_bucket(split_emu: Emulator) -> None:
     emu = split_emu
     _route(emu, {NEW: 50, OLD: 50})
     raw = _read(emu, COUNT, NEW)
@@ -122,7 +122,7 @@ def test_one_point_per_whole_minute_and_latency_in_its_bucket(split_emu):
     assert 100 <= value < 200  # every request took 130 ms: the [100, 200) bucket
 
 
-def test_the_section_is_checked_with_positions():
+def test_the_section_is_checked_with_positions() -> None:
     data = _data()
     data["monitoring"]["traffic"][0].update({"requestsPerMinute": 0, "minutes": 0, "extra": 1})
     revs = data["monitoring"]["traffic"][0]["revisions"]

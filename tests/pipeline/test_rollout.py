@@ -115,7 +115,9 @@ def sent_splits(emu: Emulator) -> list[dict[str, int]]:
     return out
 
 
-def test_healthy_candidate_reaches_100_with_every_tag_kept(tmp_path, serve_world):
+def test_healthy_candidate_reaches_100_with_every_tag_kept(
+    tmp_path: Path, serve_world: Callable[[Path], Emulator]
+) -> None:
     emu = serve_world(world_file(tmp_path, with_stable_tag))
     out = tmp_path / "report.json"
     r = rollout(emulator_env(emu), "--output", f"json={out}")
@@ -159,7 +161,7 @@ def test_healthy_candidate_reaches_100_with_every_tag_kept(tmp_path, serve_world
     assert "4/4" in r.stdout and "100%" in r.stdout  # the text step table
 
 
-def test_error_ratio_rising_at_25_rolls_back(serve_world):
+def test_error_ratio_rising_at_25_rolls_back(serve_world: Callable[[Path], Emulator]) -> None:
     emu = serve_world(EXAMPLES / "canary-5xx-at-25.yaml")
     r = rollout(emulator_env(emu), "--format", "json")
     assert r.returncode == 1, r.stdout + r.stderr
@@ -181,7 +183,9 @@ def test_error_ratio_rising_at_25_rolls_back(serve_world):
     assert f"gcloud run revisions describe {NEW} {WHERE}" in r.stderr
 
 
-def test_latency_regression_against_the_baseline_rolls_back(tmp_path, serve_world):
+def test_latency_regression_against_the_baseline_rolls_back(
+    tmp_path: Path, serve_world: Callable[[Path], Emulator]
+) -> None:
     def slow(data: dict[str, Any]) -> None:
         profile(data)["latencyMs"] = 900  # under max_p95 (2s), but far over 1.2 x the baseline's
 
@@ -203,7 +207,9 @@ def trickle(data: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("how", ["rollback", "hold"])
-def test_too_little_traffic_is_inconclusive_never_promoted(tmp_path, serve_world, how):
+def test_too_little_traffic_is_inconclusive_never_promoted(
+    tmp_path: Path, serve_world: Callable[[Path], Emulator], how: str
+) -> None:
     emu = serve_world(world_file(tmp_path, trickle))
     r = rollout(emulator_env(emu), "--on-inconclusive", how, "--format", "json")
     assert r.returncode == 3, r.stdout + r.stderr
@@ -228,7 +234,9 @@ def test_too_little_traffic_is_inconclusive_never_promoted(tmp_path, serve_world
 
 
 @pytest.mark.parametrize("how", ["rollback", "hold"])
-def test_monitoring_api_failing_is_an_error_rolled_back_or_held(tmp_path, serve_world, how):
+def test_monitoring_api_failing_is_an_error_rolled_back_or_held(
+    tmp_path: Path, serve_world: Callable[[Path], Emulator], how: str
+) -> None:
     emu = serve_world(world_file(tmp_path))
     emu.add_fault(Fault(api="monitoring", status=403))
     r = rollout(emulator_env(emu), "--on-inconclusive", how, "--format", "json")
@@ -285,7 +293,9 @@ class _Gate:
             server.server_close()
 
 
-def test_concurrent_traffic_change_is_refused_and_not_overwritten(tmp_path, serve_world):
+def test_concurrent_traffic_change_is_refused_and_not_overwritten(
+    tmp_path: Path, serve_world: Callable[[Path], Emulator]
+) -> None:
     emu = serve_world(world_file(tmp_path))
     held = _Gate(hold_on=2)  # 1: readiness; 2: step 1's analysis, once 5% has moved
     served = held.serve()
@@ -344,7 +354,9 @@ def test_concurrent_traffic_change_is_refused_and_not_overwritten(tmp_path, serv
     assert (OLD, 100, None) in routed(emu)
 
 
-def test_sigint_mid_pause_stops_where_it_is_then_a_rerun_resumes(tmp_path, serve_world):
+def test_sigint_mid_pause_stops_where_it_is_then_a_rerun_resumes(
+    tmp_path: Path, serve_world: Callable[[Path], Emulator]
+) -> None:
     emu = serve_world(world_file(tmp_path))
     env = {**emulator_env(emu), "PYTHONUNBUFFERED": "1"}
     out = tmp_path / "interrupted.json"
@@ -411,7 +423,9 @@ def test_sigint_mid_pause_stops_where_it_is_then_a_rerun_resumes(tmp_path, serve
     ]
 
 
-def test_rerun_between_steps_resumes_at_the_next_one(tmp_path, serve_world):
+def test_rerun_between_steps_resumes_at_the_next_one(
+    tmp_path: Path, serve_world: Callable[[Path], Emulator]
+) -> None:
     def at_10(data: dict[str, Any]) -> None:
         svc = backend(data)
         svc["traffic"] = [
@@ -432,7 +446,7 @@ def test_rerun_between_steps_resumes_at_the_next_one(tmp_path, serve_world):
     assert sent_splits(emu) == [{NEW: 25, OLD: 75}, {NEW: 50, OLD: 50}, {NEW: 100}]
 
 
-def test_readiness_failure_moves_no_traffic(tmp_path, serve_world):
+def test_readiness_failure_moves_no_traffic(tmp_path: Path, serve_world: Callable[[Path], Emulator]) -> None:
     def broken(data: dict[str, Any]) -> None:
         data["endpoints"][1]["paths"]["/health"] = {"status": 503, "json": {"status": "starting"}}
 
@@ -445,7 +459,9 @@ def test_readiness_failure_moves_no_traffic(tmp_path, serve_world):
     assert patches(emu) == []
 
 
-def test_candidate_already_at_100_is_done_without_a_write(tmp_path, serve_world):
+def test_candidate_already_at_100_is_done_without_a_write(
+    tmp_path: Path, serve_world: Callable[[Path], Emulator]
+) -> None:
     emu = serve_world(world_file(tmp_path))
     assert rollout(emulator_env(emu)).returncode == 0
     count = len(patches(emu))
@@ -455,7 +471,9 @@ def test_candidate_already_at_100_is_done_without_a_write(tmp_path, serve_world)
     assert len(patches(emu)) == count
 
 
-def test_every_traffic_change_is_in_the_evidence_bundle(tmp_path, serve_world):
+def test_every_traffic_change_is_in_the_evidence_bundle(
+    tmp_path: Path, serve_world: Callable[[Path], Emulator]
+) -> None:
     emu = serve_world(EXAMPLES / "canary-5xx-at-25.yaml")
     bundle = tmp_path / "evidence"
     r = rollout(emulator_env(emu), "--evidence", str(bundle))
@@ -467,7 +485,7 @@ def test_every_traffic_change_is_in_the_evidence_bundle(tmp_path, serve_world):
     assert [s["percent"] for s in report["rollout"]["steps"]] == [0, 5, 25]
 
 
-def test_python_api_gives_the_cli_verdict(tmp_path, serve_world):
+def test_python_api_gives_the_cli_verdict(tmp_path: Path, serve_world: Callable[[Path], Emulator]) -> None:
     import gate
 
     emu = serve_world(EXAMPLES / "canary-5xx-at-25.yaml")
@@ -479,7 +497,7 @@ def test_python_api_gives_the_cli_verdict(tmp_path, serve_world):
     assert any("step 2/4" in line for line in lines)
 
 
-def test_usage_errors_before_anything_runs(tmp_path):
+def test_usage_errors_before_anything_runs(tmp_path: Path) -> None:
     r = gate("rollout", "--policy", str(POLICY), "--steps", "5,50,25")
     assert r.returncode == 2 and "--steps: steps must increase: 25 after 50" in r.stderr
     r = gate("rollout", "--policy", str(POLICY), "--steps", "5,50")
@@ -492,7 +510,9 @@ def test_usage_errors_before_anything_runs(tmp_path):
     assert r.returncode == 2 and "--tag TAG" in r.stderr, r.stderr
 
 
-def test_a_traffic_write_without_permission_fails_closed(tmp_path, serve_world):
+def test_a_traffic_write_without_permission_fails_closed(
+    tmp_path: Path, serve_world: Callable[[Path], Emulator]
+) -> None:
     emu = serve_world(world_file(tmp_path))
     before = routed(emu)
     emu.add_fault(Fault(api="run", method="PATCH", status=403))

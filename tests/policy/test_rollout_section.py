@@ -43,13 +43,13 @@ def problems(tmp_path: Path, rollout: str) -> list[str]:
     return [str(d) for d in e.value.diagnostics]
 
 
-def test_defaults_by_type_metric_analysis_only_probes_both_the_rest_readiness(tmp_path):
+def test_defaults_by_type_metric_analysis_only_probes_both_the_rest_readiness(tmp_path: Path) -> None:
     p = load_policy(policy(tmp_path))
     assert p.rollout is None
     assert phases(p.checks, p.rollout) == (("rev", "env", "health"), ("health", "canary"))
 
 
-def test_the_section_is_read_with_selectors_resolved(tmp_path):
+def test_the_section_is_read_with_selectors_resolved(tmp_path: Path) -> None:
     p = load_policy(
         policy(
             tmp_path,
@@ -73,7 +73,7 @@ def test_the_section_is_read_with_selectors_resolved(tmp_path):
     assert (plan.steps, plan.pause, plan.on_inconclusive, plan.tag) == ((1, 100), 0.0, "continue", "canary")
 
 
-def test_unsound_sections_are_refused_with_positions(tmp_path):
+def test_unsound_sections_are_refused_with_positions(tmp_path: Path) -> None:
     found = problems(
         tmp_path,
         "rollout:\n  steps: [5, 50, 25]\n  pause: 30\n  on_inconclusive: wait\n"
@@ -90,7 +90,7 @@ def test_unsound_sections_are_refused_with_positions(tmp_path):
     assert "no blocking check runs at the steps" in text
 
 
-def test_last_step_must_be_100_and_readiness_cannot_need_analysis(tmp_path):
+def test_last_step_must_be_100_and_readiness_cannot_need_analysis(tmp_path: Path) -> None:
     text = "\n".join(
         problems(
             tmp_path, "rollout:\n  steps: [5, 50]\n  readiness: [health]\n  analysis: [rev, canary, env]\n"
@@ -100,7 +100,7 @@ def test_last_step_must_be_100_and_readiness_cannot_need_analysis(tmp_path):
     assert "health runs in readiness but needs rev, which runs only in analysis" in text
 
 
-def test_a_rollout_without_a_tag_or_steps_is_a_usage_error(tmp_path):
+def test_a_rollout_without_a_tag_or_steps_is_a_usage_error(tmp_path: Path) -> None:
     p = load_policy(policy(tmp_path))
     with pytest.raises(UsageError, match="--steps"):
         make_plan(p)
