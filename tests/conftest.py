@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from typing import Any
 
 import pytest
 
@@ -30,3 +31,26 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     for directory in _made:
         os.environ.pop(CACHE_ENV, None)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+# Suites that each keep both cores busy on their own (dozens of gate runs or CLI
+# subprocesses at once): one worker runs them one after another, so they never starve
+# each other's deadlines.
+HEAVY = ("tests/conformance/", "tests/scenarios/test_incidents.py")
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, absent without it
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Files whole on one worker (so module fixtures are built once), like ``--dist
+    loadfile``; the heavy suites share one worker (the conformance files also share one
+    recording of every scenario, a session fixture, which each worker would otherwise
+    record again at the same time). ``xdist_group`` marks cannot say this: pytest 9.2
+    no longer lets xdist rename node ids, which those marks rely on."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndHeavy(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "heavy" if path.startswith(HEAVY) else path
+
+    return FilesAndHeavy(config, log)

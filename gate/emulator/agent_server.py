@@ -179,6 +179,7 @@ class GoldenPathServer:
             0,
             select_subprotocol=self._select,
             process_request=self._process_request,
+            process_response=self._opened,
             ping_interval=None,
             close_timeout=2,
             logger=quiet_logger("gate.emulator.websocket"),
@@ -258,7 +259,11 @@ class GoldenPathServer:
 
     # -- conversation ----------------------------------------------------------
 
-    def _handle(self, conn: ServerConnection) -> None:
+    def _opened(self, conn: ServerConnection, request: Request, response: Response) -> None:
+        # Counted before the 101 goes out, not when the handler thread gets to run: a
+        # client that saw its handshake complete is open on the server's books too.
+        if response.status_code != http.HTTPStatus.SWITCHING_PROTOCOLS:
+            return
         key = id(conn)
         with self._lock:
             self._rank[key] = len(self._live)
@@ -267,6 +272,9 @@ class GoldenPathServer:
                 for other in self._live:
                     self._live[other] = True
             self.peak_sessions = max(self.peak_sessions, len(self._live))
+
+    def _handle(self, conn: ServerConnection) -> None:
+        key = id(conn)
         try:
             if self.welcome:
                 conn.send(json.dumps({"type": "connection_established", "payload": {}}))

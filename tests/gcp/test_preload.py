@@ -91,3 +91,24 @@ def test_modules_already_imported_start_no_thread() -> None:
 
     p = Preload(["json", "gate.model"]).start()
     assert p.modules == [] and p._thread is None
+
+
+def test_stopping_waits_for_the_module_in_progress_so_nothing_imports_at_exit(tmp_path: Path) -> None:
+    # A module whose import takes a while: stop() must return only once it is done, or an
+    # exiting interpreter races the import (weakref's exit hook printed a traceback).
+    slow = tmp_path / "gate_slow_module.py"
+    slow.write_text("import time\ntime.sleep(0.5)\n", encoding="utf-8")
+    got = run(
+        f"""
+        import json, sys, threading, time
+        sys.path.insert(0, {str(tmp_path)!r})
+        from gate.gcp.transport.preload import Preload
+        p = Preload(["gate_slow_module", {CLIENTS["redis"][0]!r}]).start()
+        while "gate_slow_module" not in sys.modules:
+            time.sleep(0.01)
+        p.stop()
+        alive = any(t.name == "gate-preload" for t in threading.enumerate())
+        print(json.dumps([alive, {CLIENTS["redis"][0]!r} in sys.modules]))
+        """
+    )
+    assert got == [False, False]

@@ -11,7 +11,8 @@ share the work rather than repeat it.
 
 One thread, not one per library: imports are CPU-bound and hold the GIL, so parallel
 import threads only slow each other down and take turns away from the checks' own
-threads. The thread is a daemon and stops between modules when the run ends.
+threads. The thread is a daemon; it stops between modules when the run ends, and the run
+waits for the module in progress so that nothing is importing at exit.
 """
 
 from __future__ import annotations
@@ -36,9 +37,15 @@ class Preload:
             self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Import nothing more (the module being imported finishes on its own)."""
+    def stop(self, wait: float = 10.0) -> None:
+        """Import nothing more, and wait (bounded) for the module being imported.
+
+        Waiting matters at exit: an import still running on a daemon thread while
+        the interpreter shuts down can create ``weakref.finalize`` objects while
+        ``weakref``'s exit hook walks them, which prints "Exception ignored ...
+        dictionary changed size during iteration" with a traceback on stderr."""
         self._stop.set()
+        self.join(wait)
 
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
