@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gate.engine import EngineOptions
 from gate.errors import UsageError
-from gate.model import Policy, Report
+from gate.model import DeployTarget, Policy, Report
 from gate.runner import RunOptions, execute, traffic_target
 
 
@@ -49,14 +49,7 @@ def run(
     ``gate.errors.InputError`` for an invalid policy or world, ``UsageError``
     for contradictory arguments and ``CredentialsError`` when no login is found.
     """
-    from gate.policy.loader import find_policy, load_policy
-
-    if not isinstance(policy, Policy):
-        if policy is None:
-            if not project:
-                raise ValueError("give a policy path or a project")
-            policy = find_policy(project)
-        policy = load_policy(policy, vars=dict(vars or {}), project=project)
+    policy = _loaded(policy, project, vars)
     rollback = rollback_on_fail or rollback_on_inconclusive
     promoted = None if promote is False else (None if promote is True else promote)
     cli_target, moved = traffic_target(policy, tag, revision, service, promoted, None, rollback)
@@ -66,15 +59,7 @@ def run(
             raise UsageError(
                 "promote=True needs the service: pass service= or set target.service in the policy"
             )
-    options = RunOptions(
-        world=world,
-        resolve=resolve,
-        impersonate=impersonate,
-        engine=EngineOptions(pool=pool, deadline=deadline, fail_fast=fail_fast),
-        env=env,
-        handle_signals=False,
-        target=cli_target,
-    )
+    options = _options(world, resolve, impersonate, pool, deadline, fail_fast, env, cli_target)
     if moved is None:
         return execute(policy, options)
     from gate.pipeline.promote import check_and_move
@@ -125,14 +110,7 @@ def rollout(
     plan = pipeline.make_plan(
         policy, service=service, tag=tag, steps=steps, pause=pause, on_inconclusive=on_inconclusive
     )
-    options = RunOptions(
-        world=world,
-        resolve=resolve,
-        impersonate=impersonate,
-        engine=EngineOptions(pool=pool, deadline=deadline, fail_fast=fail_fast),
-        env=env,
-        handle_signals=False,
-    )
+    options = _options(world, resolve, impersonate, pool, deadline, fail_fast, env)
     return pipeline.execute(policy, options, plan, notify)
 
 
@@ -148,3 +126,25 @@ def _loaded(
             raise ValueError("give a policy path or a project")
         policy = find_policy(project)
     return load_policy(policy, vars=dict(vars or {}), project=project)
+
+
+def _options(
+    world: str | Path | None,
+    resolve: tuple[str, ...],
+    impersonate: str | None,
+    pool: int,
+    deadline: float,
+    fail_fast: bool,
+    env: Mapping[str, str] | None,
+    target: DeployTarget | None = None,
+) -> RunOptions:
+    # Signals stay the caller's: a library must not replace a program's SIGINT handler.
+    return RunOptions(
+        world=world,
+        resolve=resolve,
+        impersonate=impersonate,
+        engine=EngineOptions(pool=pool, deadline=deadline, fail_fast=fail_fast),
+        env=env,
+        handle_signals=False,
+        target=target,
+    )

@@ -12,7 +12,7 @@ import dataclasses
 import os
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,14 +189,16 @@ def _cloud(conn: Any, policy: Policy, pool: int) -> Any:
 
 
 @contextlib.contextmanager
-def _signals(engine: Engine, enabled: bool) -> Iterator[None]:
+def interruptions(on_signal: Callable[[str], None], enabled: bool) -> Iterator[None]:
+    """SIGINT/SIGTERM call ``on_signal`` with the signal's name instead of raising, while
+    the block runs (the main thread only: Python delivers signals nowhere else)."""
     if not enabled or threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = {}
 
     def handler(signum: int, _frame: Any) -> None:
-        engine.interrupt(signal.Signals(signum).name)
+        on_signal(signal.Signals(signum).name)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.signal(sig, handler)
@@ -211,6 +213,6 @@ def execute(policy: Policy, options: RunOptions | None = None, progress: Progres
     options = options or RunOptions()
     with open_run(policy, options) as (run, target):
         engine = Engine(policy, run, options.engine, progress)
-        with _signals(engine, options.handle_signals):
+        with interruptions(engine.interrupt, options.handle_signals):
             report = engine.execute()
     return dataclasses.replace(report, target=target, deploy_target=run.target)

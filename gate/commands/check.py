@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from gate import durations
+from gate.commands import options
 from gate.commands.common import (
     check_output_path,
     error_boundary,
@@ -150,42 +151,16 @@ def progress_printer(show: bool | None, check_ids: list[str], color: bool | None
 @click.option(
     "--deadline", default="10m", show_default=True, help='Deadline for the whole run, like "90s" or "10m".'
 )
-@click.option(
-    "--pool", default=64, show_default=True, type=click.IntRange(1, 256), help="Checks attempted at once."
-)
+@options.pool
 @click.option(
     "--fail-fast/--no-fail-fast",
     default=True,
     show_default=True,
     help="Stop polling once a blocking check has failed; every check still gets its first attempt.",
 )
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    help="text, json, junit, markdown, github (comma-separated or repeated).",
-)
-@click.option(
-    "--output",
-    "-o",
-    "outputs",
-    multiple=True,
-    metavar="FORMAT=PATH",
-    help="Write a format to a file instead of stdout.",
-)
-@click.option(
-    "--resolve",
-    multiple=True,
-    metavar="ORIGIN=BASE",
-    help="Send requests for ORIGIN to BASE (like curl --resolve); also GATE_RESOLVE.",
-)
-@click.option(
-    "--impersonate-service-account",
-    "impersonate",
-    metavar="EMAIL",
-    help="Call Google APIs as this service account.",
-)
+@options.reports
+@options.resolve
+@options.impersonate()
 @click.option(
     "--progress/--no-progress",
     default=None,

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from gate.commands import options
 from gate.commands.common import error_boundary
 from gate.errors import ApiError, InputError, UsageError
 from gate.model import ExitCode
@@ -52,15 +53,8 @@ REGION_ENV = "CLOUDSDK_RUN_REGION"  # gcloud's run/region property, as an enviro
     show_default=True,
     help="Confirm each service's health path with a GET of its URL.",
 )
-@click.option(
-    "--resolve",
-    multiple=True,
-    metavar="ORIGIN=BASE",
-    help="Send requests for ORIGIN to BASE (like curl --resolve); also GATE_RESOLVE.",
-)
-@click.option(
-    "--impersonate-service-account", "impersonate", metavar="EMAIL", help="Read as this service account."
-)
+@options.resolve
+@options.impersonate("Read as this service account.")
 @error_boundary
 def command(
     project: str,

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from gate import durations
+from gate.commands import options
 from gate.commands.check import (
     emit,
     evidence_recorder,
@@ -143,47 +144,17 @@ def lines(report: Report) -> list[str]:
     show_default=True,
     help="Deadline for the checks of each step (and readiness).",
 )
-@click.option(
-    "--pool", default=64, show_default=True, type=click.IntRange(1, 256), help="Checks attempted at once."
-)
+@options.pool
 @click.option(
     "--fail-fast/--no-fail-fast",
     default=True,
     show_default=True,
     help="Stop polling once a blocking check has failed.",
 )
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    help="text, json, junit, markdown, github (comma-separated or repeated).",
-)
-@click.option(
-    "--output",
-    "-o",
-    "outputs",
-    multiple=True,
-    metavar="FORMAT=PATH",
-    help="Write a format to a file instead of stdout.",
-)
-@click.option(
-    "--resolve",
-    multiple=True,
-    metavar="ORIGIN=BASE",
-    help="Send requests for ORIGIN to BASE (like curl --resolve); also GATE_RESOLVE.",
-)
-@click.option(
-    "--impersonate-service-account",
-    "impersonate",
-    metavar="EMAIL",
-    help="Call Google APIs as this service account.",
-)
-@click.option(
-    "--color/--no-color",
-    default=None,
-    help="Colour the text report (default: on a terminal, unless NO_COLOR is set).",
-)
+@options.reports
+@options.resolve
+@options.impersonate()
+@options.color
 @click.option("--verbose", "-v", is_flag=True, help="Show every check in full, with every attempt.")
 @click.option("--quiet", "-q", is_flag=True, help="Show only the steps, the verdict and what to fix first.")
 @click.option(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from gate.commands import options
 from gate.commands.common import error_boundary
 from gate.errors import UsageError
 
@@ -48,9 +49,7 @@ from gate.errors import UsageError
 @click.option(
     "--skip", multiple=True, metavar="API", help="Leave out an API (e.g. one disabled in the project)."
 )
-@click.option(
-    "--impersonate-service-account", "impersonate", metavar="EMAIL", help="Read as this service account."
-)
+@options.impersonate("Read as this service account.")
 @error_boundary
 def command(
     project: str,

@@ -335,11 +335,11 @@ def check_and_move(
     Sharing the run is the point: the etag that guards the PATCH is the one the
     checks saw, and the revision moved is the one they judged.
     """
-    from gate.runner import _signals, open_run
+    from gate.runner import interruptions, open_run
 
     with open_run(policy, options) as (run, target):
         engine = Engine(policy, run, options.engine, progress)
-        with _signals(engine, options.handle_signals):
+        with interruptions(engine.interrupt, options.handle_signals):
             report = dataclasses.replace(engine.execute(), target=target, deploy_target=run.target)
         if report.verdict is Verdict.INTERRUPTED:
             return report  # an interrupted run never touches traffic

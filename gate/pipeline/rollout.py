@@ -27,15 +27,13 @@ resume or to roll back.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gate import __version__, durations
 from gate.engine import Engine
@@ -148,14 +146,14 @@ def execute(
     resume_command: str = "",
 ) -> Report:
     """Run the rollout; the Report's ``rollout`` holds every step, ``traffic`` a rollback."""
-    from gate.runner import open_run
+    from gate.runner import interruptions, open_run
 
     options = dataclasses.replace(
         options, target=DeployTarget(service=plan.service, tag=plan.tag, source="gate rollout")
     )
     with open_run(policy, options) as (run, target):
         job = _Job(policy, run, options, plan, notify or (lambda _line: None), resume_command)
-        with _signals(job.stop, options.handle_signals):
+        with interruptions(job.stop.signal, options.handle_signals):
             report = job.go()
     return dataclasses.replace(report, target=target, deploy_target=run.target)
 
@@ -174,25 +172,6 @@ class _Stop:
         engine = self.engine
         if engine is not None:
             engine.interrupt(name)
-
-
-@contextlib.contextmanager
-def _signals(stop: _Stop, enabled: bool) -> Iterator[None]:
-    if not enabled or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {}
-
-    def handler(signum: int, _frame: Any) -> None:
-        stop.signal(signal.Signals(signum).name)
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        previous[sig] = signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 class _Concurrent(Exception):
