@@ -8,6 +8,7 @@ for what each row measures and why.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -603,6 +604,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [10, 20, 50] if args.quick else [50, 200, 500]
     trivial = 200 if args.quick else 1000
     tmp = Path(tempfile.mkdtemp(prefix="gate-bench-"))
+    # Measure gate as installed: `pip install` compiles its modules, a source checkout
+    # under PYTHONDONTWRITEBYTECODE=1 (set on this project's machines) would compile
+    # every module on every start and add that to each subprocess row.
+    compileall.compile_dir(str(ROOT / "gate"), quiet=1)
     started = time.perf_counter()
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("concurrency", lambda: row_concurrency(tmp, repeats)[0]),

@@ -9,9 +9,11 @@ another (an empty value turns the cache off).
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,11 @@ _made: list[str] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # once, in the controller
+        # The CLI subprocesses the tests start import gate from this tree; with
+        # PYTHONDONTWRITEBYTECODE=1 (as on this project's machines) each would compile
+        # every module again. Compiled once here, they load like an installed gate.
+        compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "gate"), quiet=1)
     if CACHE_ENV not in os.environ:
         _made.append(tempfile.mkdtemp(prefix="gate-test-cache-"))
         os.environ[CACHE_ENV] = _made[0]
@@ -38,6 +45,25 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # each other's deadlines.
 HEAVY = ("tests/conformance/", "tests/scenarios/test_incidents.py")
 
+# The longest files (measured with --durations), started first so that no worker is
+# left with one of them at the end while the others are idle.
+LONGEST_FIRST = (
+    "heavy",
+    "tests/hardening/test_api_faults.py",
+    "tests/test_bench_smoke.py",
+    "tests/hardening/test_property.py",
+    "tests/hardening/test_determinism.py",
+    "tests/scenarios/test_targets.py",
+    "tests/scenarios/test_api_semantics.py",
+    "tests/scenarios/test_production.py",
+    "tests/commands/test_demo.py",
+)
+
+
+def _scope(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return "heavy" if path.startswith(HEAVY) else path
+
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, absent without it
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
@@ -50,7 +76,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     class FilesAndHeavy(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return "heavy" if path.startswith(HEAVY) else path
+            return _scope(nodeid)
 
     return FilesAndHeavy(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The order the xdist scheduler hands files out in (with --no-loadscope-reorder):
+    # the longest first, the rest as collected.
+    rank = {scope: i for i, scope in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_scope(item.nodeid), len(rank)))

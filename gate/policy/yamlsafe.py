@@ -9,6 +9,7 @@ is enforced in one place and every problem carries ``file:line:col``.
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,9 +99,22 @@ def read_text(path: str | os.PathLike[str], display: str | None = None) -> str:
 
 
 def load(path: str | os.PathLike[str], display: str | None = None) -> Document:
-    """Parse one YAML file whose top level must be a mapping. Raises InputError."""
+    """Parse one YAML file whose top level must be a mapping. Raises InputError.
+
+    The same file with the same bytes is parsed once per process (a library file
+    included several times, by several policies) and handed out as a fresh copy,
+    since the loader edits a document's data in place."""
     file = display if display is not None else str(path)
-    return loads(read_text(path, file), file)
+    text = read_text(path, file)
+    parsed = _parsed.get((file, text))
+    if parsed is None:
+        parsed = _parsed[(file, text)] = loads(text, file)
+    return Document(
+        file, copy.deepcopy(parsed.data), dict(parsed.values), dict(parsed.keys), dict(parsed.raw)
+    )
+
+
+_parsed: dict[tuple[str, str], Document] = {}  # only documents that parsed: errors are raised again
 
 
 def loads(text: str, file: str) -> Document:
