@@ -43,7 +43,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # Suites that each keep both cores busy on their own (dozens of gate runs or CLI
 # subprocesses at once): one worker runs them one after another, so they never starve
 # each other's deadlines.
-HEAVY = ("tests/conformance/", "tests/scenarios/test_incidents.py", "tests/hardening/test_api_faults.py")
+HEAVY = (
+    "tests/conformance/",
+    "tests/scenarios/test_incidents.py",
+    "tests/hardening/test_api_faults.py",
+    "tests/hardening/test_determinism.py",
+)
 
 # The longest files (measured with --durations), started first so that no worker is
 # left with one of them at the end while the others are idle.
@@ -51,7 +56,6 @@ LONGEST_FIRST = (
     "heavy",
     "tests/test_bench_smoke.py",
     "tests/hardening/test_property.py",
-    "tests/hardening/test_determinism.py",
     "tests/scenarios/test_targets.py",
     "tests/scenarios/test_api_semantics.py",
     "tests/scenarios/test_production.py",

@@ -103,7 +103,9 @@ def _statuses(world: Path) -> list[dict[str, str]]:
 
 def test_default_flags_give_the_same_statuses_on_every_run() -> None:
     worlds = sorted(WORLDS.glob("s*.yaml"))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(worlds)) as pool:
+    # Half the worlds at once: all twelve in one process starve the local servers of the
+    # GIL until a 2 s latency budget reads the machine's load as a slow deploy.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(worlds) // 2)) as pool:
         runs = dict(zip((w.stem for w in worlds), pool.map(_statuses, worlds), strict=True))
     for world, seen in runs.items():
         assert all(s == seen[0] for s in seen), (world, seen)
