@@ -10,6 +10,7 @@ import pytest
 from gate.model import (
     CheckResult,
     CheckSpec,
+    DeployTarget,
     ExitCode,
     Outcome,
     Policy,
@@ -18,6 +19,7 @@ from gate.model import (
     SourceRef,
     Status,
     Timing,
+    TrafficEntry,
     Verdict,
     Waiver,
     WaiverState,
@@ -219,3 +221,50 @@ def test_result_by_id() -> None:
     assert r.result("b") is b and r.result("a") is a
     with pytest.raises(KeyError, match="nope"):
         r.result("nope")
+
+
+# -- which revision the checks judge (DeployTarget) and traffic as printed -----------------
+
+
+@pytest.mark.parametrize(
+    ("target", "service", "applies"),
+    [
+        (DeployTarget(), "backend", True),  # nothing named: every service's checks
+        (DeployTarget(tag="candidate"), "backend", True),
+        (DeployTarget(service="backend"), "backend", True),
+        (DeployTarget(service="backend"), "auth", False),
+        (DeployTarget(service="projects/p/locations/r/services/backend"), "backend", True),
+        (DeployTarget(service="backend"), "projects/p/locations/r/services/backend", True),
+        (DeployTarget(service="backend", revision="auth-00001-abc"), "backend", True),  # service wins
+        (DeployTarget(revision="backend-00042-xq7"), "backend", True),
+        (DeployTarget(revision="backend-00042-xq7"), "auth", False),
+        (DeployTarget(revision="backend-00042-xq7"), "backend-worker", False),
+        (DeployTarget(revision="backend"), "backend", False),  # a revision is SERVICE-..., not SERVICE
+        (DeployTarget(revision="projects/p/locations/r/services/backend/revisions/x-1"), "backend", True),
+        (DeployTarget(revision="projects/p/locations/r/services/backend/revisions/x-1"), "auth", False),
+        (DeployTarget(revision="projects/p/locations/r/services/backend"), "backend", True),
+        (DeployTarget(revision="projects/p/locations/r/services/backend/revisions/x-1"), "x", False),
+    ],
+)
+def test_a_target_applies_to_its_service_only(target: DeployTarget, service: str, applies: bool) -> None:
+    assert target.applies_to(service) is applies
+
+
+def test_a_target_describes_what_it_names_and_where_the_name_came_from() -> None:
+    assert DeployTarget().describe() == "the latest created revision"
+    assert DeployTarget(tag="candidate", revision="r-1").describe() == "the revision behind tag 'candidate'"
+    assert DeployTarget(revision="backend-00042").describe() == "revision backend-00042"
+    assert (
+        DeployTarget(service="backend", tag="candidate", source="--tag").describe()
+        == "the revision behind tag 'candidate' of backend (--tag)"
+    )
+    assert DeployTarget(service="backend", source="policy target").describe() == (
+        "the latest created revision of backend (policy target)"
+    )
+
+
+def test_a_traffic_entry_prints_like_gcloud() -> None:
+    assert TrafficEntry(None, 100).text() == "LATEST=100%"
+    assert TrafficEntry("backend-00042", 0, "candidate").text() == "backend-00042=0% (tag candidate)"
+    assert TrafficEntry("backend-00041", 90).text() == "backend-00041=90%"
+    assert TrafficEntry(None).latest and not TrafficEntry("r").latest

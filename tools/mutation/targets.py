@@ -306,10 +306,24 @@ VERDICT_EDITS = (
             "            return Verdict.FAIL\n",
             "            return Verdict.INCONCLUSIVE\n",
         ),
-        ("no blocking check passes", "if blocking and all(", "if all("),
-        ("and -> or", "if blocking and all(", "if blocking or all("),
-        ("all PASS -> any PASS", "all(r.status is Status.PASS", "any(r.status is Status.PASS"),
-        ("PASS: is not", "all(r.status is Status.PASS", "all(r.status is not Status.PASS"),
+        ("no passing check needed", ") and any(\n", ") and (\n"),  # a generator is always truthy
+        ("and -> or", ") and any(\n", ") or any(\n"),
+        (
+            "a waived check proves",
+            "r.status is Status.PASS for r in blocking",
+            "r.status in (Status.PASS, Status.WAIVED) for r in blocking",
+        ),
+        (
+            "all PASS -> any PASS",
+            "if all(r.status in (Status.PASS, Status.WAIVED)",
+            "if any(r.status in (Status.PASS, Status.WAIVED)",
+        ),
+        (
+            "PASS: not in",
+            "all(r.status in (Status.PASS, Status.WAIVED)",
+            "all(r.status not in (Status.PASS, Status.WAIVED)",
+        ),
+        ("WAIVED blocks", "all(r.status in (Status.PASS, Status.WAIVED)", "all(r.status in (Status.PASS,)"),
         (
             "PASS -> INCONCLUSIVE",
             "            return Verdict.PASS\n",
@@ -352,9 +366,9 @@ VERDICT_EDITS = (
         _MODEL,
         (
             "a result's blocking: is not",
-            "(CheckSpec.policy_source)\n\n    @property\n    def blocking(self) -> bool:\n"
+            "what it did\n\n    @property\n    def blocking(self) -> bool:\n"
             "        return self.severity is Severity.BLOCK",
-            "(CheckSpec.policy_source)\n\n    @property\n    def blocking(self) -> bool:\n"
+            "what it did\n\n    @property\n    def blocking(self) -> bool:\n"
             "        return self.severity is not Severity.BLOCK",
         ),
         function="CheckResult.blocking",
@@ -392,6 +406,60 @@ EDITS: tuple[Edit, ...] = (
 )
 
 EQUIVALENT: tuple[Equivalent, ...] = (
+    Equivalent(
+        _MODEL,
+        "DeployTarget.applies_to",
+        'short = service.rsplit("/", )[-1]',
+        "the last piece of a split on '/' is the same with any maxsplit",
+    ),
+    Equivalent(
+        _MODEL,
+        "DeployTarget.applies_to",
+        'short = service.rsplit("/", 2)[-1]',
+        "the last piece of a split on '/' is the same with any maxsplit",
+    ),
+    Equivalent(
+        _MODEL,
+        "DeployTarget.applies_to",
+        'return self.service.rsplit("/", )[-1] == short',
+        "the last piece of a split on '/' is the same with any maxsplit",
+    ),
+    Equivalent(
+        _MODEL,
+        "DeployTarget.applies_to",
+        'return self.service.rsplit("/", 2)[-1] == short',
+        "the last piece of a split on '/' is the same with any maxsplit",
+    ),
+    Equivalent(
+        _MODEL,
+        "DeployTarget.applies_to",
+        'return self.revision.split("/services/", 1)[1].split("/", )[0] == short',
+        "the first piece of a split on '/' is the same with any maxsplit",
+    ),
+    Equivalent(
+        _MODEL,
+        "DeployTarget.applies_to",
+        'return self.revision.split("/services/", 1)[1].split("/", 2)[0] == short',
+        "the first piece of a split on '/' is the same with any maxsplit",
+    ),
+    Equivalent(
+        _MODEL,
+        "DeployTarget.applies_to",
+        'return self.revision.split("/services/", )[1].split("/", 1)[0] == short',
+        "a Cloud Run resource name holds '/services/' once, so every split keeps the same second piece",
+    ),
+    Equivalent(
+        _MODEL,
+        "DeployTarget.applies_to",
+        'return self.revision.split("/services/", 2)[1].split("/", 1)[0] == short',
+        "a Cloud Run resource name holds '/services/' once, so every split keeps the same second piece",
+    ),
+    Equivalent(
+        _MODEL,
+        "DeployTarget.applies_to",
+        'return self.revision.rsplit("/services/", 1)[1].split("/", 1)[0] == short',
+        "a Cloud Run resource name holds '/services/' once, so split and rsplit agree",
+    ),
     Equivalent(
         _REDACT,
         "_mask_params",
