@@ -130,18 +130,7 @@ def progress_printer(show: bool | None, check_ids: list[str], color: bool | None
 
 
 @click.command(name="check")
-@click.option(
-    "--project", "-p", help="Project id; finds policies/<project>.yaml and overrides the policy's project."
-)
-@click.option(
-    "--policy",
-    "policy_path",
-    type=click.Path(dir_okay=False),
-    help="Policy file (default: policies/<project>.yaml).",
-)
-@click.option(
-    "--var", "var_pairs", multiple=True, metavar="NAME=VALUE", help="Set a policy variable (repeatable)."
-)
+@options.policy
 @click.option(
     "--world",
     metavar="FILE|NAME",

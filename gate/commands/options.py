@@ -9,6 +9,25 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+def policy(f: F) -> F:
+    """``--project``/``-p``, ``--policy`` and ``--var`` (the policy to run and its variables)."""
+    f = click.option(
+        "--var", "var_pairs", multiple=True, metavar="NAME=VALUE", help="Set a policy variable (repeatable)."
+    )(f)
+    f = click.option(
+        "--policy",
+        "policy_path",
+        type=click.Path(dir_okay=False),
+        help="Policy file (default: policies/<project>.yaml).",
+    )(f)
+    return click.option(
+        "--project",
+        "-p",
+        help="Project id; finds policies/<project>.yaml and overrides the policy's project.",
+    )(f)
+
+
 pool = click.option(
     "--pool", default=64, show_default=True, type=click.IntRange(1, 256), help="Checks attempted at once."
 )

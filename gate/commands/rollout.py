@@ -96,18 +96,7 @@ def lines(report: Report) -> list[str]:
 
 
 @click.command(name="rollout")
-@click.option(
-    "--project", "-p", help="Project id; finds policies/<project>.yaml and overrides the policy's project."
-)
-@click.option(
-    "--policy",
-    "policy_path",
-    type=click.Path(dir_okay=False),
-    help="Policy file (default: policies/<project>.yaml).",
-)
-@click.option(
-    "--var", "var_pairs", multiple=True, metavar="NAME=VALUE", help="Set a policy variable (repeatable)."
-)
+@options.policy
 @click.option(
     "--world", metavar="FILE|NAME", help="Run against an emulated project (no network, no credentials)."
 )
